@@ -1,0 +1,57 @@
+"""JSON and JSONL records in the API's document fields, for programmatic feeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from analyzers import normalize_doc_number
+from indexer.errors import ParseError
+from policy_search.schema import Document, make_id
+
+
+def parse_records(path: Path) -> list[Document]:
+    """Documents from a .json file (one object or a list) or a .jsonl file (one per line)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ParseError(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    if path.suffix.lower() == ".jsonl":
+        records = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                records.append(_load(line, f"line {number}"))
+    else:
+        data = _load(text, "file")
+        records = data if isinstance(data, list) else [data]
+    return [record_to_document(record, path, position) for position, record in enumerate(records, 1)]
+
+
+def _load(text: str, where: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParseError(f"invalid JSON in {where}: {error.msg} (line {error.lineno}, column {error.colno})") from None
+
+
+def record_to_document(record: object, path: Path | None = None, position: int = 1) -> Document:
+    if not isinstance(record, dict):
+        raise ParseError(f"record {position} is not a JSON object")
+    data = dict(record)
+    if data.get("doc_number"):
+        data["doc_number"] = normalize_doc_number(str(data["doc_number"]))
+    if isinstance(data.get("issuers"), str):
+        data["issuers"] = [data["issuers"]]
+    data["issuers"] = [i.strip() for i in data.get("issuers") or [] if i and i.strip()]
+    if not data.get("id"):
+        data["id"] = make_id("record", data.get("doc_number") or data.get("title"), str(data.get("publish_date") or ""))
+    if path is not None and not data.get("source_path"):
+        data["source_path"] = str(path)
+    try:
+        return Document.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "record"
+        raise ParseError(f"record {position}: {field}: {first['msg']}") from None

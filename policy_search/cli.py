@@ -1,0 +1,128 @@
+"""`policy-search`: the command line, thin over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from policy_search import __version__
+from policy_search.settings import get_settings
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policy-search", description="Search Chinese government policy documents.")
+    parser.add_argument("--version", action="version", version=f"policy-search {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_store(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--store", help="store URL (default: $POLICY_SEARCH_STORE or sqlite:///var/policy-search.db)")
+
+    index = commands.add_parser("index", help="ingest files and folders")
+    with_store(index)
+    index.add_argument("paths", nargs="+", metavar="PATH")
+    index.add_argument("--report", type=Path, help="write the failures as JSON to this file")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    serve = commands.add_parser("serve", help="run the HTTP API, search page and widget")
+    with_store(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    search = commands.add_parser("search", help="search from the terminal")
+    with_store(search)
+    search.add_argument("query", nargs="?", default="")
+    for field in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year"):
+        search.add_argument(f"--{field.replace('_', '-')}", dest=field, action="append", default=[],
+                            help=f"filter by {field} (repeat for OR)")
+    search.add_argument("--sort")
+    search.add_argument("--page", type=int, default=1)
+    search.add_argument("--size", type=int, default=10)
+    search.add_argument("--valid-on", type=_iso_date)
+    search.add_argument("--current", action="store_true", help="only versions in force")
+    search.add_argument("--json", action="store_true", help="print the API's JSON")
+    return parser
+
+
+def _store_url(args: argparse.Namespace) -> str:
+    return args.store or get_settings().store
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer import Indexer
+    from policy_search.stores import open_store
+
+    store = open_store(_store_url(args), get_settings().index)
+    summary = Indexer(store, progress=False if args.quiet else None).index_paths(args.paths)
+    print(summary.describe())
+    for failure in summary.failed:
+        print(f"  failed: {failure.path}: {failure.reason}", file=sys.stderr)
+    if args.report:
+        args.report.write_text(
+            json.dumps([f.__dict__ for f in summary.failed], ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    return 1 if summary.failed else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.store:
+        os.environ["POLICY_SEARCH_STORE"] = args.store
+        get_settings.cache_clear()
+    from search_api import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from policy_search import search as search_service
+    from policy_search.stores import open_store
+
+    store = open_store(_store_url(args), get_settings().index)
+    filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
+    request = search_service.make_request(
+        args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
+        valid_on=args.valid_on, current=args.current,
+    )
+    response = search_service.search(store, args.query, request)
+    if args.json:
+        print(json.dumps(response, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{response['total']} results ({response['took_ms']} ms)")
+    for number, item in enumerate(response["results"], start=request.offset + 1):
+        meta = " · ".join(x for x in (
+            "、".join(item["issuers"]), item["doc_number"], item["publish_date"], item["status_label"]) if x)
+        print(f"{number:>3}. {item['title']}\n     {meta}\n     id {item['id']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from policy_search.search import InvalidRequest
+    from policy_search.stores import StoreError
+
+    args = build_parser().parse_args(argv)
+    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search}[args.command]
+    try:
+        return handler(args)
+    except InvalidRequest as error:
+        print(f"policy-search: {error}", file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(f"policy-search: store error: {error}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

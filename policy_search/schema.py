@@ -1,0 +1,227 @@
+"""The document schema and the status rules: the one place every layer takes them from.
+
+A document is one *version* of a policy, law or interpretation. Its status (时效性) is not
+stored: it is a function of the day asked about, computed from four validity dates that
+both stores index (see :class:`Validity`), so a document indexed as 尚未生效 becomes
+现行有效 on its effective date without being indexed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Kind(StrEnum):
+    POLICY = "policy"
+    INTERPRETATION = "interpretation"
+
+
+KIND_LABELS = {Kind.POLICY: "政策文件", Kind.INTERPRETATION: "政策解读"}
+
+
+class Status(StrEnum):
+    IN_FORCE = "in_force"
+    NOT_YET_EFFECTIVE = "not_yet_effective"
+    AMENDED = "amended"
+    REPEALED = "repealed"
+    EXPIRED = "expired"
+
+
+STATUS_LABELS = {
+    Status.IN_FORCE: "现行有效",
+    Status.NOT_YET_EFFECTIVE: "尚未生效",
+    Status.AMENDED: "已被修改",
+    Status.REPEALED: "已废止",
+    Status.EXPIRED: "失效",
+}
+
+
+class LinkedDocument(BaseModel):
+    id: str
+    title: str
+
+
+class Article(BaseModel):
+    number: str
+    text: str
+
+
+class Document(BaseModel):
+    """One document version, with the field names of the public API."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    kind: Kind = Kind.POLICY
+    title: str = Field(min_length=1)
+    issuers: list[str] = Field(default_factory=list)
+    doc_number: str | None = None
+    index_no: str | None = None
+    publish_date: date | None = None
+    written_date: date | None = None
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    # What the source itself says about validity (已废止 / 失效); wins over everything.
+    declared_status: Literal["repealed", "expired"] | None = None
+    repealed_date: date | None = None
+    level: str | None = None
+    doc_type: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    region: str | None = None
+    family_id: str | None = None
+    # Derived from the family at indexing time: when a newer version took effect.
+    superseded_date: date | None = None
+    interprets: LinkedDocument | None = None
+    # How an interpretation names its policy (document number or title), for linking.
+    interprets_ref: str | None = None
+    interpretations: list[LinkedDocument] = Field(default_factory=list)
+    disclosure: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+    articles: list[Article] = Field(default_factory=list)
+    source_url: str | None = None
+    source_path: str | None = None
+
+    @property
+    def family(self) -> str:
+        return self.family_id or self.id
+
+    @property
+    def year(self) -> str | None:
+        return str(self.publish_date.year) if self.publish_date else None
+
+    def content_hash(self) -> str:
+        """Hash of what the source says (derived and linked fields left out)."""
+        data = self.model_dump(
+            mode="json", exclude={"superseded_date", "interprets", "interpretations"}
+        )
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def make_id(*parts: str | None) -> str:
+    """A stable id from the parts that identify a source (path, url, number …)."""
+    key = "\x1f".join(p or "" for p in parts)
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+# Facet and filter fields of the search API; issuer and topic hold several values.
+FACET_FIELDS = ("issuer", "level", "status", "kind", "year", "topic", "doc_type", "region")
+MULTI_VALUED_FIELDS = {"issuer": "issuers", "topic": "topics"}
+DEFAULT_FACETS = ("issuer", "level", "status", "kind", "year", "topic")
+
+
+def facet_label(field: str, value: str) -> str:
+    labels: dict = {"status": STATUS_LABELS, "kind": KIND_LABELS}.get(field, {})
+    return labels.get(value, value)
+
+
+# --- Status rules -----------------------------------------------------------------------
+
+FAR_PAST = date(1, 1, 1)
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The four dates from which a document's status on any day follows.
+
+    Unknown dates are replaced by FAR_PAST / FAR_FUTURE so that every status is a plain
+    conjunction of date comparisons, which both stores can evaluate in a query.
+    """
+
+    in_force_from: date  # effective date, else publish date
+    superseded_on: date  # when a newer version of the family took effect
+    repealed_on: date  # when the source says it was repealed
+    expired_on: date  # when it lapsed (expiry date, or the source says 失效)
+
+
+VALIDITY_FIELDS = ("valid_from", "superseded_on", "repealed_on", "expired_on")
+
+
+def validity(doc: Document) -> Validity:
+    in_force_from = doc.effective_date or doc.publish_date or FAR_PAST
+    superseded_on = doc.superseded_date or FAR_FUTURE
+    if doc.declared_status == "repealed":
+        repealed_on = doc.repealed_date or doc.expiry_date or FAR_PAST
+    else:
+        repealed_on = FAR_FUTURE
+    if doc.declared_status == "expired":
+        expired_on = doc.expiry_date or FAR_PAST
+    else:
+        expired_on = doc.expiry_date or FAR_FUTURE
+    return Validity(in_force_from, superseded_on, repealed_on, expired_on)
+
+
+def validity_values(doc: Document) -> dict[str, date]:
+    v = validity(doc)
+    return dict(zip(VALIDITY_FIELDS, (v.in_force_from, v.superseded_on, v.repealed_on, v.expired_on)))
+
+
+# A status on day D holds when every (field, op, D) condition holds; op is "<=" or ">".
+Condition = tuple[str, Literal["<=", ">"]]
+
+STATUS_CONDITIONS: dict[Status, tuple[Condition, ...]] = {
+    Status.REPEALED: (("repealed_on", "<="),),
+    Status.EXPIRED: (("repealed_on", ">"), ("expired_on", "<=")),
+    Status.NOT_YET_EFFECTIVE: (("repealed_on", ">"), ("expired_on", ">"), ("valid_from", ">")),
+    Status.AMENDED: (
+        ("repealed_on", ">"), ("expired_on", ">"), ("valid_from", "<="), ("superseded_on", "<="),
+    ),
+    Status.IN_FORCE: (
+        ("repealed_on", ">"), ("expired_on", ">"), ("valid_from", "<="), ("superseded_on", ">"),
+    ),
+}
+
+
+def status_on(doc: Document, day: date) -> Status:
+    """The status of a document on a day: the one status whose conditions all hold."""
+    values = validity_values(doc)
+    for status, conditions in STATUS_CONDITIONS.items():
+        if all(
+            values[field] <= day if op == "<=" else values[field] > day
+            for field, op in conditions
+        ):
+            return status
+    raise AssertionError("status conditions must cover every case")  # pragma: no cover
+
+
+def ordered_versions(versions: list[Document]) -> list[Document]:
+    """The versions of one family, oldest first (by publish date, effective date, id)."""
+
+    def order(doc: Document) -> tuple[date, date, str]:
+        v = validity(doc)
+        return (doc.publish_date or v.in_force_from, v.in_force_from, doc.id)
+
+    return sorted(versions, key=order)
+
+
+def supersession_dates(versions: list[Document]) -> dict[str, date | None]:
+    """For the versions of one family, when each was replaced by the next newer version.
+
+    A version is superseded from the day the next one takes effect; the newest never is.
+    """
+    ordered = ordered_versions(versions)
+    result: dict[str, date | None] = {}
+    for older, newer in zip(ordered, ordered[1:]):
+        result[older.id] = validity(newer).in_force_from
+    if ordered:
+        result[ordered[-1].id] = None
+    return result
+
+
+def public_fields(doc: Document, day: date) -> dict[str, Any]:
+    """The document as the API shows it, with its status on `day`."""
+    data = doc.model_dump(mode="json", exclude={"interprets_ref", "superseded_date", "repealed_date", "declared_status"})
+    status = status_on(doc, day)
+    data["status"] = status.value
+    data["status_label"] = STATUS_LABELS[status]
+    data["is_current"] = status is Status.IN_FORCE
+    data["family_id"] = doc.family
+    return data

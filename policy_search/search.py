@@ -1,0 +1,149 @@
+"""Searching a store and shaping the answer: shared by the HTTP API and the CLI."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from analyzers import index_tokens, query_terms
+from analyzers.highlight import highlight, snippet
+from policy_search.query import (
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    MAX_RESULT_WINDOW,
+    SearchRequest,
+    SearchResult,
+    Sort,
+)
+from policy_search.schema import FACET_FIELDS, DEFAULT_FACETS, Kind, Status, facet_label, public_fields
+from policy_search.stores import Store
+
+SNIPPET_LENGTH = 120
+
+
+class InvalidRequest(ValueError):
+    """A parameter users gave is not acceptable; the message says which and why."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+
+
+_ALLOWED_VALUES = {"status": {s.value for s in Status}, "kind": {k.value for k in Kind}}
+
+
+def make_request(
+    q: str = "",
+    *,
+    page: int = 1,
+    size: int = 10,
+    sort: str | None = None,
+    filters: dict[str, list[str]] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    valid_on: date | None = None,
+    current: bool = False,
+    facets: str | list[str] | None = None,
+) -> SearchRequest:
+    """Validate what a user asked for and turn it into a store request."""
+    q = q.strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidRequest("q", f"the query is {len(q)} characters long; at most {MAX_QUERY_LENGTH} are allowed")
+    if page < 1:
+        raise InvalidRequest("page", "pages start at 1")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidRequest("size", f"size must be between 1 and {MAX_PAGE_SIZE}")
+    if page * size > MAX_RESULT_WINDOW:
+        raise InvalidRequest("page", f"results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the query")
+    try:
+        sort_order = Sort(sort) if sort else (Sort.RELEVANCE if q else Sort.DATE)
+    except ValueError:
+        raise InvalidRequest("sort", f"unknown sort {sort!r}; use one of {', '.join(s.value for s in Sort)}") from None
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequest("date_from", "date_from is after date_to")
+    clean_filters: dict[str, list[str]] = {}
+    for field, values in (filters or {}).items():
+        if field not in FACET_FIELDS:
+            raise InvalidRequest(field, "not a filter field")
+        values = [v.strip() for v in values if v and v.strip()]
+        allowed = _ALLOWED_VALUES.get(field)
+        for value in values:
+            if allowed and value not in allowed:
+                raise InvalidRequest(field, f"unknown value {value!r}; use one of {', '.join(sorted(allowed))}")
+        if values:
+            clean_filters[field] = list(dict.fromkeys(values))
+    facet_fields = _facet_fields(facets)
+    return SearchRequest(
+        terms=query_terms(q) if q else [],
+        page=page,
+        size=size,
+        sort=sort_order,
+        filters=clean_filters,
+        date_from=date_from,
+        date_to=date_to,
+        valid_on=valid_on or date.today(),
+        current=current,
+        facets=facet_fields,
+    )
+
+
+def _facet_fields(facets: str | list[str] | None) -> tuple[str, ...]:
+    if facets is None:
+        return DEFAULT_FACETS
+    names = facets.split(",") if isinstance(facets, str) else facets
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in FACET_FIELDS]
+    if unknown:
+        raise InvalidRequest("facets", f"unknown facet {unknown[0]!r}; use any of {', '.join(FACET_FIELDS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def highlight_terms(q: str) -> list[str]:
+    """The words to mark: the query's words and the dictionary words inside them."""
+    words = query_terms(q)
+    return list(dict.fromkeys([*words, *(t for t in index_tokens(q) if len(t) > 1)]))
+
+
+def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
+    """Run a search and return the response body of `GET /api/v1/search`."""
+    started = time.perf_counter()
+    if q.strip() and not request.terms:
+        # Only punctuation or spaces: nothing can match, but facets still describe the collection.
+        result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
+    else:
+        result = store.search(request)
+    marks = highlight_terms(q) if q.strip() else []
+    results = []
+    for hit in result.hits:
+        doc = hit.document
+        item = public_fields(doc, request.valid_on)
+        item.pop("body", None)
+        item.pop("articles", None)
+        item["title_html"] = highlight(doc.title, marks)
+        item["snippet_html"] = snippet(doc.body, marks, SNIPPET_LENGTH)
+        item["score"] = round(hit.score, 4) if hit.score is not None else None
+        results.append(item)
+    facets = {
+        field: [
+            {
+                "value": count.value,
+                "label": facet_label(field, count.value),
+                "count": count.count,
+                "selected": count.value in request.filters.get(field, []),
+            }
+            for count in counts
+        ]
+        for field, counts in result.facets.items()
+    }
+    return {
+        "query": q,
+        "total": result.total,
+        "page": request.page,
+        "size": request.size,
+        "sort": request.sort.value,
+        "valid_on": request.valid_on.isoformat(),
+        "took_ms": round((time.perf_counter() - started) * 1000),
+        "results": results,
+        "facets": facets,
+    }

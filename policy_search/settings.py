@@ -1,0 +1,25 @@
+"""Settings of the service, from the environment (POLICY_SEARCH_*) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_SEARCH_", env_file=".env", extra="ignore")
+
+    store: str = Field("sqlite:///var/policy-search.db", description="store URL: sqlite:///file.db or http://host:9200")
+    index: str = Field("policies", description="Elasticsearch alias of the index")
+    cors_origins: str = Field("", description="comma-separated origins allowed to call the API from a browser")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

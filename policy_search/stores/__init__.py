@@ -1,0 +1,29 @@
+"""Stores: where the index lives. `open_store` picks one from a store URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+
+__all__ = ["IndexRecord", "Store", "StoreError", "StoreUnavailable", "open_store"]
+
+
+def open_store(url: str, index: str = "policies") -> Store:
+    """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        from policy_search.stores.sqlite import SQLiteStore, check_database
+
+        # sqlite:///var/x.db is relative to the working directory, sqlite:////abs/x.db absolute
+        path = url.removeprefix("sqlite://").removeprefix("/")
+        if not path:
+            raise StoreError("the sqlite store URL needs a file path: sqlite:///path/to/file.db")
+        check_database(Path(path))
+        return SQLiteStore(path)
+    if scheme in ("http", "https"):
+        from policy_search.stores.elastic import ElasticsearchStore
+
+        return ElasticsearchStore(url, index=index)
+    raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or http://host:9200")

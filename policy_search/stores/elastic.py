@@ -1,0 +1,323 @@
+"""The Elasticsearch store, for large collections and clusters.
+
+The index sits behind an alias (`POLICY_SEARCH_INDEX`, default `policies`) so that it can
+be rebuilt and swapped without downtime. Text fields hold the space-separated tokens of
+`analyzers` and use the `whitespace` analyzer, so Elasticsearch indexes exactly the tokens
+the embedded store indexes. Facets leave their own field's filter out: the filters go in
+`post_filter`, and each facet aggregation applies the other fields' filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
+from elasticsearch import TransportError
+
+from analyzers import doc_number_key
+from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
+from policy_search.schema import MULTI_VALUED_FIELDS, STATUS_CONDITIONS, Document, Status, validity_values
+from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+
+# Facet field -> keyword field in the index.
+_FIELDS = {
+    "issuer": "issuers",
+    "topic": "topics",
+    "level": "level",
+    "kind": "kind",
+    "year": "year",
+    "doc_type": "doc_type",
+    "region": "region",
+}
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date", "format": "strict_date"}
+
+MAPPINGS: dict[str, Any] = {
+    # Nested structures (articles, disclosure, links) stay in _source without being indexed.
+    "dynamic": False,
+    "_source": {"excludes": ["title_tokens", "body_tokens"]},
+    "properties": {
+        "id": _KEYWORD,
+        "kind": _KEYWORD,
+        "title": {"type": "keyword", "ignore_above": 1024},
+        "title_tokens": {"type": "text", "analyzer": "whitespace"},
+        "body_tokens": {"type": "text", "analyzer": "whitespace"},
+        "body": {"type": "text", "index": False},
+        "doc_number": _KEYWORD,
+        "doc_number_key": _KEYWORD,
+        "issuers": _KEYWORD,
+        "topics": _KEYWORD,
+        "level": _KEYWORD,
+        "doc_type": _KEYWORD,
+        "region": _KEYWORD,
+        "family_id": _KEYWORD,
+        "year": _KEYWORD,
+        "publish_date": _DATE,
+        "effective_date": _DATE,
+        "valid_from": _DATE,
+        "superseded_on": _DATE,
+        "repealed_on": _DATE,
+        "expired_on": _DATE,
+        "content_hash": _KEYWORD,
+    },
+}
+# Boost of title over body, as the embedded store weights its FTS columns.
+_TITLE_BOOST = 10
+# Fields kept out of _source in documents returned without body.
+_INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
+             "repealed_on", "expired_on", "content_hash"]
+
+
+class ElasticsearchStore(Store):
+    def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0) -> None:
+        self.url = url
+        self.alias = index
+        self.client = Elasticsearch(
+            url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
+        )
+
+    # --- errors ------------------------------------------------------------------------
+
+    def _call(self, method, *args, **kwargs):
+        """Call the client, turning transport failures into store errors users may see."""
+        try:
+            return method(*args, **kwargs)
+        except (ConnectionError, ConnectionTimeout) as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
+        except NotFoundError as error:
+            raise StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first") from error
+        except ApiError as error:
+            if error.meta.status in (429, 502, 503, 504):
+                raise StoreUnavailable("Elasticsearch is overloaded or unavailable") from error
+            raise StoreError(f"Elasticsearch refused the request ({error.meta.status})") from error
+        except TransportError as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def create(self) -> None:
+        if self._call(self.client.indices.exists_alias, name=self.alias):
+            return
+        concrete = f"{self.alias}-v1"
+        self._call(
+            self.client.indices.create,
+            index=concrete,
+            mappings=MAPPINGS,
+            settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
+            aliases={self.alias: {}},
+        )
+
+    def drop(self) -> None:
+        if not self._call(self.client.indices.exists_alias, name=self.alias):
+            return
+        concrete = list(self._call(self.client.indices.get_alias, name=self.alias).body)
+        self._call(self.client.indices.delete, index=",".join(concrete))
+
+    def ready(self) -> bool:
+        try:
+            return bool(self.client.indices.exists_alias(name=self.alias))
+        except (TransportError, ApiError):
+            return False
+
+    def refresh(self) -> None:
+        self._call(self.client.indices.refresh, index=self.alias)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def upsert(self, records: Iterable[IndexRecord]) -> None:
+        actions = (
+            {"_op_type": "index", "_index": self.alias, "_id": record.document.id, "_source": _source(record)}
+            for record in records
+        )
+        self._bulk(actions)
+
+    def _bulk(self, actions) -> None:
+        try:
+            _, errors = helpers.bulk(self.client, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024,
+                                     raise_on_error=False)
+        except helpers.BulkIndexError as error:  # pragma: no cover - raise_on_error is off
+            raise StoreError(f"Elasticsearch rejected {len(error.errors)} documents") from error
+        except (ConnectionError, ConnectionTimeout, TransportError) as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
+        failed = [e for e in errors if next(iter(e.values())).get("status") != 404]
+        if failed:
+            first = next(iter(failed[0].values()))
+            raise StoreError(f"Elasticsearch rejected {len(failed)} documents: {first.get('error')}")
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._bulk({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
+
+    def set_superseded(self, dates: dict[str, date | None]) -> None:
+        docs = self.get_many(dates.keys(), with_body=False)
+        actions = []
+        for doc_id, superseded in dates.items():
+            doc = docs.get(doc_id)
+            if doc is None:
+                continue
+            doc.superseded_date = superseded
+            actions.append({
+                "_op_type": "update", "_index": self.alias, "_id": doc_id,
+                "doc": {
+                    "superseded_date": doc.superseded_date.isoformat() if doc.superseded_date else None,
+                    "superseded_on": validity_values(doc)["superseded_on"].isoformat(),
+                },
+            })
+        self._bulk(actions)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get_many(self, ids: Iterable[str], with_body: bool = True) -> dict[str, Document]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        excludes = _INTERNAL if with_body else [*_INTERNAL, "body"]
+        response = self._call(self.client.mget, index=self.alias, ids=ids, source_excludes=excludes)
+        return {d["_id"]: Document.model_validate(d["_source"]) for d in response["docs"] if d.get("found")}
+
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        response = self._call(self.client.mget, index=self.alias, ids=ids, source_includes=["content_hash"])
+        return {d["_id"]: d["_source"].get("content_hash") for d in response["docs"] if d.get("found")}
+
+    def _scan(self, query: dict, includes: list[str] | None = None, excludes: list[str] | None = None):
+        try:
+            yield from helpers.scan(self.client, index=self.alias, query={"query": query},
+                                    _source_includes=includes, _source_excludes=excludes, size=1000)
+        except (ConnectionError, ConnectionTimeout, TransportError) as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
+
+    def family_versions(self, family_ids: Iterable[str]) -> dict[str, list[Document]]:
+        family_ids = list(dict.fromkeys(family_ids))
+        result: dict[str, list[Document]] = {family_id: [] for family_id in family_ids}
+        for start in range(0, len(family_ids), 1000):
+            query = {"terms": {"family_id": family_ids[start : start + 1000]}}
+            for hit in self._scan(query, excludes=[*_INTERNAL, "body"]):
+                doc = Document.model_validate(hit["_source"])
+                result[doc.family].append(doc)
+        return result
+
+    def find_by_doc_number(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        keys = list(dict.fromkeys(keys))
+        result: dict[str, list[str]] = {key: [] for key in keys}
+        for start in range(0, len(keys), 1000):
+            query = {"terms": {"doc_number_key": keys[start : start + 1000]}}
+            for hit in self._scan(query, includes=["doc_number_key", "publish_date"]):
+                result[hit["_source"]["doc_number_key"]].append(hit["_id"])
+        return result
+
+    def count(self) -> int:
+        return self._call(self.client.count, index=self.alias)["count"]
+
+    # --- search ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        filters = self._filters(request)
+        body: dict[str, Any] = {
+            "query": self._base_query(request),
+            "post_filter": {"bool": {"filter": list(filters.values())}},
+            "from": request.offset,
+            "size": request.size,
+            "track_total_hits": True,
+            "sort": self._sort(request),
+            "aggs": {field: self._facet_agg(request, field, filters) for field in request.facets},
+            "_source": {"excludes": _INTERNAL},
+        }
+        response = self._call(self.client.search, index=self.alias, **body)
+        hits = [
+            Hit(Document.model_validate(h["_source"]), h.get("_score")) for h in response["hits"]["hits"]
+        ]
+        facets = {field: self._facet_counts(field, response["aggregations"][field]) for field in request.facets}
+        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+
+    def _base_query(self, request: SearchRequest) -> dict:
+        must: list[dict] = []
+        if request.terms:
+            must.append({
+                "combined_fields": {
+                    "query": " ".join(request.terms),
+                    "fields": [f"title_tokens^{_TITLE_BOOST}", "body_tokens"],
+                    "operator": "and",
+                }
+            })
+        hard: list[dict] = []
+        if request.date_from or request.date_to:
+            bounds = {}
+            if request.date_from:
+                bounds["gte"] = request.date_from.isoformat()
+            if request.date_to:
+                bounds["lte"] = request.date_to.isoformat()
+            hard.append({"range": {"publish_date": bounds}})
+        if request.current:
+            hard.append(_status_query(Status.IN_FORCE, request.valid_on))
+        return {"bool": {"must": must or [{"match_all": {}}], "filter": hard}}
+
+    def _filters(self, request: SearchRequest) -> dict[str, dict]:
+        """One query per filtered field, so each facet can leave its own out."""
+        filters: dict[str, dict] = {}
+        for field, values in request.filters.items():
+            if not values:
+                continue
+            if field == "status":
+                filters[field] = {"bool": {"should": [_status_query(Status(v), request.valid_on) for v in values],
+                                           "minimum_should_match": 1}}
+            else:
+                filters[field] = {"terms": {_FIELDS[field]: values}}
+        return filters
+
+    def _facet_agg(self, request: SearchRequest, field: str, filters: dict[str, dict]) -> dict:
+        others = [query for name, query in filters.items() if name != field]
+        if field == "status":
+            inner = {"filters": {"filters": {s.value: _status_query(s, request.valid_on) for s in STATUS_CONDITIONS}}}
+        else:
+            inner = {"terms": {"field": _FIELDS[field], "size": request.facet_size,
+                               "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        return {"filter": {"bool": {"filter": others}}, "aggs": {"values": inner}}
+
+    @staticmethod
+    def _facet_counts(field: str, aggregation: dict) -> list[FacetCount]:
+        buckets = aggregation["values"]["buckets"]
+        if field == "status":
+            counts = [FacetCount(value, bucket["doc_count"]) for value, bucket in buckets.items() if bucket["doc_count"]]
+            return sorted(counts, key=lambda c: (-c.count, c.value))
+        return [FacetCount(str(bucket["key"]), bucket["doc_count"]) for bucket in buckets]
+
+    @staticmethod
+    def _sort(request: SearchRequest) -> list:
+        by_date = lambda field, order: {field: {"order": order, "missing": "_last"}}  # noqa: E731
+        if request.terms and request.sort is Sort.RELEVANCE:
+            return ["_score", by_date("publish_date", "desc"), {"id": "asc"}]
+        return {
+            Sort.RELEVANCE: [by_date("publish_date", "desc"), {"id": "asc"}],
+            Sort.DATE: [by_date("publish_date", "desc"), {"id": "asc"}],
+            Sort.DATE_ASC: [by_date("publish_date", "asc"), {"id": "asc"}],
+            Sort.EFFECTIVE: [by_date("effective_date", "desc"), {"id": "asc"}],
+        }[request.sort]
+
+
+def _status_query(status: Status, day: date) -> dict:
+    ranges = []
+    for field, op in STATUS_CONDITIONS[status]:
+        ranges.append({"range": {field: {"lte" if op == "<=" else "gt": day.isoformat()}}})
+    return {"bool": {"filter": ranges}}
+
+
+def _source(record: IndexRecord) -> dict:
+    doc = record.document
+    source = doc.model_dump(mode="json")
+    source.update({k: v.isoformat() for k, v in validity_values(doc).items()})
+    source.update(
+        family_id=doc.family,
+        year=doc.year,
+        doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else None,
+        title_tokens=record.title_tokens,
+        body_tokens=record.body_tokens,
+        content_hash=record.content_hash,
+    )
+    return source

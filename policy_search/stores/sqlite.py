@@ -1,0 +1,432 @@
+"""The embedded store: one SQLite file, full text in FTS5, no server.
+
+Text is indexed as the space-separated tokens that `analyzers` produce, which FTS5's
+unicode61 tokenizer splits back into exactly those tokens, so Chinese words match as
+words. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
+table. Status is evaluated in SQL from the validity dates for the day asked about.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from analyzers import doc_number_key
+from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
+from policy_search.schema import (
+    MULTI_VALUED_FIELDS,
+    STATUS_CONDITIONS,
+    Document,
+    Status,
+    validity_values,
+)
+from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    doc_number TEXT,
+    doc_number_key TEXT,
+    level TEXT,
+    doc_type TEXT,
+    region TEXT,
+    family_id TEXT NOT NULL,
+    year TEXT,
+    publish_date TEXT,
+    effective_date TEXT,
+    valid_from TEXT NOT NULL,
+    superseded_on TEXT NOT NULL,
+    repealed_on TEXT NOT NULL,
+    expired_on TEXT NOT NULL,
+    content_hash TEXT,
+    data TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_family ON documents (family_id);
+CREATE INDEX IF NOT EXISTS documents_doc_number ON documents (doc_number_key);
+CREATE INDEX IF NOT EXISTS documents_publish_date ON documents (publish_date);
+CREATE TABLE IF NOT EXISTS document_values (
+    doc_rowid INTEGER NOT NULL REFERENCES documents (rowid) ON DELETE CASCADE,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_values_doc ON document_values (doc_rowid);
+CREATE INDEX IF NOT EXISTS document_values_field ON document_values (field, value);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
+    title, body, tokenize = "unicode61 remove_diacritics 0"
+);
+"""
+
+# Facet field -> column of `documents` (multi-valued fields use document_values).
+_COLUMNS = {
+    "level": "level",
+    "kind": "kind",
+    "year": "year",
+    "doc_type": "doc_type",
+    "region": "region",
+}
+# BM25 weights of the FTS columns (title, body): title matches dominate.
+_BM25_WEIGHTS = (10.0, 1.0)
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    # --- connections -------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute("PRAGMA foreign_keys = ON")
+            except (OSError, sqlite3.Error) as error:
+                raise StoreUnavailable(f"cannot open the database file {self.path}") from error
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        try:
+            cursor = self._connection().cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                raise StoreUnavailable("the index does not exist; run `policy-search index` first") from error
+            raise StoreError("the embedded store failed to answer") from error
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"the database file {self.path} is not readable") from error
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def create(self) -> None:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.executescript(_SCHEMA)
+            cursor.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self._connection().commit()
+
+    def drop(self) -> None:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.executescript(
+                "DROP TABLE IF EXISTS documents_fts; DROP TABLE IF EXISTS document_values;"
+                "DROP TABLE IF EXISTS documents; DROP TABLE IF EXISTS meta;"
+            )
+            self._connection().commit()
+
+    def ready(self) -> bool:
+        if not self.path.exists():
+            return False
+        try:
+            with self._cursor() as cursor:
+                cursor.execute("SELECT 1 FROM documents LIMIT 1")
+            return True
+        except StoreError:
+            return False
+
+    # --- writing -----------------------------------------------------------------------
+
+    def upsert(self, records: Iterable[IndexRecord]) -> None:
+        with self._transaction() as cursor:
+            for record in records:
+                self._delete_ids(cursor, [record.document.id])
+                self._insert(cursor, record)
+
+    def _insert(self, cursor: sqlite3.Cursor, record: IndexRecord) -> None:
+        doc = record.document
+        validity = {k: v.isoformat() for k, v in validity_values(doc).items()}
+        data = doc.model_dump(mode="json", exclude={"body"})
+        cursor.execute(
+            """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
+                   doc_type, region, family_id, year, publish_date, effective_date,
+                   valid_from, superseded_on, repealed_on, expired_on, content_hash, data, body)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                doc.id, doc.kind.value, doc.title, doc.doc_number,
+                doc_number_key(doc.doc_number) if doc.doc_number else None,
+                doc.level, doc.doc_type, doc.region, doc.family, doc.year,
+                _iso(doc.publish_date), _iso(doc.effective_date),
+                validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
+                validity["expired_on"], record.content_hash,
+                json.dumps(data, ensure_ascii=False), doc.body,
+            ),
+        )
+        rowid = cursor.lastrowid
+        for field, attribute in MULTI_VALUED_FIELDS.items():
+            cursor.executemany(
+                "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)",
+                [(rowid, field, value) for value in dict.fromkeys(getattr(doc, attribute))],
+            )
+        cursor.execute(
+            "INSERT INTO documents_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (rowid, record.title_tokens, record.body_tokens),
+        )
+
+    @staticmethod
+    def _delete_ids(cursor: sqlite3.Cursor, ids: list[str]) -> None:
+        for doc_id in ids:
+            row = cursor.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                continue
+            cursor.execute("DELETE FROM documents_fts WHERE rowid = ?", row)
+            cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", row)
+            cursor.execute("DELETE FROM documents WHERE rowid = ?", row)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._transaction() as cursor:
+            self._delete_ids(cursor, list(ids))
+
+    def set_superseded(self, dates: dict[str, date | None]) -> None:
+        if not dates:
+            return
+        docs = self.get_many(dates.keys(), with_body=False)
+        with self._transaction() as cursor:
+            for doc_id, superseded in dates.items():
+                doc = docs.get(doc_id)
+                if doc is None:
+                    continue
+                doc.superseded_date = superseded
+                cursor.execute(
+                    "UPDATE documents SET superseded_on = ?, data = ? WHERE id = ?",
+                    (
+                        validity_values(doc)["superseded_on"].isoformat(),
+                        json.dumps(doc.model_dump(mode="json", exclude={"body"}), ensure_ascii=False),
+                        doc_id,
+                    ),
+                )
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get_many(self, ids: Iterable[str], with_body: bool = True) -> dict[str, Document]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        body = "body" if with_body else "''"
+        result: dict[str, Document] = {}
+        with self._cursor() as cursor:
+            for chunk in _chunks(ids, 500):
+                rows = cursor.execute(
+                    f"SELECT data, {body} FROM documents WHERE id IN ({_marks(chunk)})", chunk
+                ).fetchall()
+                for data, text in rows:
+                    doc = _document(data, text)
+                    result[doc.id] = doc
+        return result
+
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(ids)
+        result: dict[str, str] = {}
+        with self._cursor() as cursor:
+            for chunk in _chunks(ids, 500):
+                result.update(
+                    cursor.execute(
+                        f"SELECT id, content_hash FROM documents WHERE id IN ({_marks(chunk)})", chunk
+                    ).fetchall()
+                )
+        return result
+
+    def family_versions(self, family_ids: Iterable[str]) -> dict[str, list[Document]]:
+        family_ids = list(dict.fromkeys(family_ids))
+        result: dict[str, list[Document]] = {family_id: [] for family_id in family_ids}
+        with self._cursor() as cursor:
+            for chunk in _chunks(family_ids, 500):
+                rows = cursor.execute(
+                    f"SELECT family_id, data FROM documents WHERE family_id IN ({_marks(chunk)})",
+                    chunk,
+                ).fetchall()
+                for family_id, data in rows:
+                    result[family_id].append(_document(data, ""))
+        return result
+
+    def find_by_doc_number(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        keys = list(dict.fromkeys(keys))
+        result: dict[str, list[str]] = {key: [] for key in keys}
+        with self._cursor() as cursor:
+            for chunk in _chunks(keys, 500):
+                rows = cursor.execute(
+                    f"SELECT doc_number_key, id FROM documents WHERE doc_number_key IN ({_marks(chunk)})"
+                    " ORDER BY publish_date DESC, id",
+                    chunk,
+                ).fetchall()
+                for key, doc_id in rows:
+                    result[key].append(doc_id)
+        return result
+
+    def count(self) -> int:
+        with self._cursor() as cursor:
+            return cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    # --- search ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        with self._cursor() as cursor:
+            where, params = self._where(request)
+            total = cursor.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[0]
+            hits = self._hits(cursor, request, where, params) if total else []
+            facets = {field: self._facet(cursor, request, field) for field in request.facets}
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _hits(self, cursor: sqlite3.Cursor, request: SearchRequest, where: str, params: list) -> list[Hit]:
+        if request.terms and request.sort is Sort.RELEVANCE:
+            sql = (
+                "SELECT d.data, d.body, bm25(documents_fts, ?, ?) AS rank FROM documents_fts"
+                " JOIN documents d ON d.rowid = documents_fts.rowid"
+                f" WHERE documents_fts MATCH ? AND {where}"
+                " ORDER BY rank, d.publish_date IS NULL, d.publish_date DESC, d.id LIMIT ? OFFSET ?"
+            )
+            args = [*_BM25_WEIGHTS, _match_expression(request.terms), *params, request.size, request.offset]
+            return [Hit(_document(data, body), -rank) for data, body, rank in cursor.execute(sql, args)]
+        order = {
+            Sort.DATE: "d.publish_date IS NULL, d.publish_date DESC, d.id",
+            Sort.RELEVANCE: "d.publish_date IS NULL, d.publish_date DESC, d.id",
+            Sort.DATE_ASC: "d.publish_date IS NULL, d.publish_date ASC, d.id",
+            Sort.EFFECTIVE: "d.effective_date IS NULL, d.effective_date DESC, d.id",
+        }[request.sort]
+        sql = f"SELECT d.data, d.body FROM documents d WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        rows = cursor.execute(sql, [*params, request.size, request.offset])
+        return [Hit(_document(data, body), None) for data, body in rows]
+
+    def _where(self, request: SearchRequest, without: str | None = None) -> tuple[str, list]:
+        """The WHERE clause of a request, leaving out the filter on field `without`."""
+        clauses: list[str] = []
+        params: list = []
+        if request.terms:
+            clauses.append("d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+            params.append(_match_expression(request.terms))
+        for field, values in request.filters.items():
+            if field == without or not values:
+                continue
+            if field == "status":
+                parts = [_status_sql(Status(value), request.valid_on) for value in values]
+                clauses.append("(" + " OR ".join(sql for sql, _ in parts) + ")")
+                params.extend(arg for _, args in parts for arg in args)
+            elif field in MULTI_VALUED_FIELDS:
+                clauses.append(
+                    "d.rowid IN (SELECT doc_rowid FROM document_values"
+                    f" WHERE field = ? AND value IN ({_marks(values)}))"
+                )
+                params.extend([field, *values])
+            else:
+                clauses.append(f"d.{_COLUMNS[field]} IN ({_marks(values)})")
+                params.extend(values)
+        if request.date_from:
+            clauses.append("d.publish_date >= ?")
+            params.append(request.date_from.isoformat())
+        if request.date_to:
+            clauses.append("d.publish_date <= ?")
+            params.append(request.date_to.isoformat())
+        if request.current:
+            sql, args = _status_sql(Status.IN_FORCE, request.valid_on)
+            clauses.append(sql)
+            params.extend(args)
+        return (" AND ".join(clauses) or "1"), params
+
+    def _facet(self, cursor: sqlite3.Cursor, request: SearchRequest, field: str) -> list[FacetCount]:
+        where, params = self._where(request, without=field)
+        if field == "status":
+            cases = []
+            case_params: list = []
+            for status in STATUS_CONDITIONS:
+                sql, args = _status_sql(status, request.valid_on)
+                cases.append(f"WHEN {sql} THEN '{status.value}'")
+                case_params.extend(args)
+            sql = (
+                f"SELECT CASE {' '.join(cases)} END AS value, count(*) AS n FROM documents d"
+                f" WHERE {where} GROUP BY value"
+            )
+            params = [*case_params, *params]
+        elif field in MULTI_VALUED_FIELDS:
+            sql = (
+                "SELECT v.value, count(*) AS n FROM document_values v"
+                " JOIN documents d ON d.rowid = v.doc_rowid"
+                f" WHERE v.field = ? AND {where} GROUP BY v.value"
+            )
+            params = [field, *params]
+        else:
+            column = _COLUMNS[field]
+            sql = (
+                f"SELECT d.{column} AS value, count(*) AS n FROM documents d"
+                f" WHERE d.{column} IS NOT NULL AND {where} GROUP BY value"
+            )
+        sql += " ORDER BY n DESC, value LIMIT ?"
+        rows = cursor.execute(sql, [*params, request.facet_size]).fetchall()
+        return [FacetCount(value, n) for value, n in rows if value is not None]
+
+
+def _status_sql(status: Status, day: date) -> tuple[str, list[str]]:
+    """SQL that holds for documents whose status on `day` is `status`, and its parameters."""
+    conditions = STATUS_CONDITIONS[status]
+    sql = " AND ".join(f"d.{field} {op} ?" for field, op in conditions)
+    return f"({sql})", [day.isoformat()] * len(conditions)
+
+
+def _match_expression(terms: list[str]) -> str:
+    # Every term must occur (implicit AND); quoting keeps FTS5 from reading operators.
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _document(data: str, body: str) -> Document:
+    doc = Document.model_validate_json(data)
+    doc.body = body
+    return doc
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _marks(values: list) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def check_database(path: Path) -> None:
+    """Raise StoreError when `path` exists but is not an SQLite database."""
+    if path.exists() and path.stat().st_size:
+        with path.open("rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise StoreError(f"{path} is not an SQLite database")

@@ -1,0 +1,32 @@
+"""The FastAPI application: routes per resource, settings and store injected."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from policy_search import __version__
+from policy_search.settings import Settings, get_settings
+from policy_search.stores import Store, open_store
+from search_api.errors import install_error_handlers
+from search_api.routes import documents, health, search
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="policy-search",
+        version=__version__,
+        description="Full-text search for Chinese government policy documents: laws, regulations, "
+        "notices and their interpretations, with the version in force on any day.",
+    )
+    app.state.settings = settings
+    app.state.store = store or open_store(settings.store, settings.index)
+    install_error_handlers(app)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
+        )
+    for router in (search.router, documents.router, health.router):
+        app.include_router(router)
+    return app
