@@ -36,8 +36,9 @@ _DATE = {"type": "date", "format": "strict_date"}
 
 MAPPINGS: dict[str, Any] = {
     # Nested structures (articles, disclosure, links) stay in _source without being indexed.
+    # The token fields stay in _source too: partial updates (set_superseded) rebuild a
+    # document from its _source and would otherwise lose them.
     "dynamic": False,
-    "_source": {"excludes": ["title_tokens", "body_tokens"]},
     "properties": {
         "id": _KEYWORD,
         "kind": _KEYWORD,

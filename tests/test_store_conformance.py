@@ -1,0 +1,197 @@
+"""One conformance suite for both stores: the same documents give the same answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import law, sample_documents
+from indexer import Indexer
+from policy_search.schema import FACET_FIELDS
+from policy_search.search import make_request
+from policy_search.stores import Store
+
+DAY = date(2024, 1, 1)
+
+
+def request(q: str = "", **kwargs):
+    """A search request; filter fields may be given as keywords (issuer=[…])."""
+    filters = {name: kwargs.pop(name) for name in FACET_FIELDS if name in kwargs}
+    kwargs.setdefault("valid_on", DAY)
+    return make_request(q, filters=filters, **kwargs)
+
+
+def ids(store: Store, q: str = "", **kwargs) -> list[str]:
+    kwargs.setdefault("size", 100)
+    return [hit.document.id for hit in store.search(request(q, **kwargs)).hits]
+
+
+def facet(store: Store, field: str, q: str = "", **kwargs) -> dict[str, int]:
+    result = store.search(request(q, facets=[field], **kwargs))
+    return {count.value: count.count for count in result.facets[field]}
+
+
+def test_get_returns_every_field(sample_store):
+    doc = sample_store.get("joint-notice")
+    expected = {d.id: d for d in sample_documents()}["joint-notice"]
+    assert doc.title == expected.title
+    assert doc.issuers == ["莆田市人民政府办公室", "莆田市司法局"]
+    assert doc.doc_number == "莆政办〔2021〕20号"
+    assert doc.publish_date == date(2021, 9, 1)
+    assert doc.topics == ["机关工作", "司法"]
+    assert doc.body == expected.body
+    assert sample_store.get("no-such-id") is None
+    assert sample_store.count() == len(sample_documents())
+
+
+def test_chinese_words_match_as_words(sample_store):
+    assert set(ids(sample_store, "政务公开")) == {"expired-notice"}
+    assert set(ids(sample_store, "依申请公开")) == {"joint-notice"}
+    # every word must occur, in the title or the body
+    assert set(ids(sample_store, "解读 范围")) == {"putian-notice", "putian-interpretation"}
+    assert ids(sample_store, "解读 拆迁") == []
+
+
+def test_full_width_and_case_are_folded(sample_store):
+    assert ids(sample_store, "２０２７年") == ["law-2025"]
+
+
+def test_title_matches_rank_above_body_matches(sample_store):
+    found = ids(sample_store, "政策文件解读", sort="relevance")
+    assert found[0] in {"putian-notice", "putian-interpretation"}
+    assert set(found[:2]) == {"putian-notice", "putian-interpretation"}
+
+
+def test_status_depends_on_the_day_asked_about(sample_store):
+    def statuses(day: date) -> dict[str, str]:
+        return {
+            doc_id: status
+            for status in ("in_force", "amended", "not_yet_effective", "repealed", "expired")
+            for doc_id in ids(sample_store, status=[status], valid_on=day)
+        }
+
+    assert statuses(date(2015, 6, 1))["law-2010"] == "in_force"
+    on_2024 = statuses(DAY)
+    assert on_2024["law-2010"] == "amended"
+    assert on_2024["law-2018"] == "in_force"
+    assert on_2024["law-2025"] == "not_yet_effective"
+    assert on_2024["repealed-rule"] == "repealed"
+    assert on_2024["expired-notice"] == "expired"
+    assert statuses(date(2010, 1, 15))["law-2010"] == "not_yet_effective"
+    assert statuses(date(2027, 1, 1))["law-2018"] == "amended"
+    assert statuses(date(2027, 1, 1))["law-2025"] == "in_force"
+    assert statuses(date(2005, 1, 1))["repealed-rule"] == "in_force"
+    assert statuses(date(2021, 1, 1))["expired-notice"] == "in_force"
+    # every document has exactly one status on a day
+    assert len(on_2024) == len(sample_documents())
+
+
+def test_current_gives_the_version_in_force(sample_store):
+    assert ids(sample_store, "城乡规划", current=True, valid_on=date(2015, 1, 1)) == ["law-2010"]
+    assert ids(sample_store, "城乡规划", current=True, valid_on=DAY) == ["law-2018"]
+    assert ids(sample_store, "城乡规划", current=True, valid_on=date(2027, 6, 1)) == ["law-2025"]
+    assert ids(sample_store, "城乡规划", current=True, valid_on=date(2009, 1, 1)) == []
+
+
+def test_filters_or_within_a_field_and_across_fields(sample_store):
+    assert set(ids(sample_store, issuer=["国务院"])) == {"repealed-rule"}
+    assert set(ids(sample_store, issuer=["国务院", "莆田市司法局"])) == {"repealed-rule", "joint-notice"}
+    assert set(ids(sample_store, issuer=["莆田市人民政府办公室"], kind=["interpretation"])) == {"putian-interpretation"}
+    assert set(ids(sample_store, level=["法律"], status=["in_force", "not_yet_effective"])) == {"law-2018", "law-2025"}
+    assert set(ids(sample_store, topic=["司法"])) == {"joint-notice"}
+    assert set(ids(sample_store, year=["2021"])) == {"joint-notice", "putian-notice", "putian-interpretation"}
+    assert set(ids(sample_store, doc_type=["条例"], region=["国家"])) == {"repealed-rule"}
+
+
+def test_date_range_is_inclusive(sample_store):
+    found = ids(sample_store, date_from=date(2021, 4, 12), date_to=date(2021, 9, 1))
+    assert set(found) == {"putian-notice", "putian-interpretation", "joint-notice"}
+
+
+def test_facet_counts_add_up_and_leave_their_own_filter_out(sample_store):
+    total = len(sample_documents())
+    assert sum(facet(sample_store, "status").values()) == total
+    assert sum(facet(sample_store, "kind").values()) == total
+    assert facet(sample_store, "status") == {
+        "in_force": 4, "amended": 1, "not_yet_effective": 1, "repealed": 1, "expired": 1,
+    }
+    issuers = facet(sample_store, "issuer")
+    assert issuers["莆田市人民政府办公室"] == 4
+    assert issuers["莆田市司法局"] == 1
+    # the issuer facet ignores the issuer filter but applies the level filter
+    narrowed = facet(sample_store, "issuer", issuer=["国务院"], level=["地方规范性文件"])
+    assert narrowed == {"莆田市人民政府办公室": 3, "莆田市司法局": 1}
+    # other facets apply the issuer filter
+    assert facet(sample_store, "level", issuer=["国务院"]) == {"行政法规": 1}
+    assert facet(sample_store, "year", q="城乡规划") == {"2010": 1, "2018": 1, "2025": 1}
+
+
+def test_facet_values_are_ordered_by_count_then_value(sample_store):
+    result = sample_store.search(make_request(facets=["issuer"], valid_on=DAY))
+    counts = [(c.count, c.value) for c in result.facets["issuer"]]
+    assert counts == sorted(counts, key=lambda pair: (-pair[0], pair[1]))
+
+
+def test_pages_cover_the_results_once_in_date_order(sample_store):
+    everything = ids(sample_store, sort="date")
+    pages = [ids(sample_store, sort="date", page=page, size=3) for page in (1, 2, 3)]
+    assert [doc_id for page in pages for doc_id in page] == everything
+    dates = [sample_store.get(doc_id).publish_date for doc_id in everything]
+    assert dates == sorted(dates, reverse=True)
+    assert ids(sample_store, sort="date_asc") == everything[::-1]
+    result = sample_store.search(make_request(page=2, size=3, valid_on=DAY))
+    assert result.total == len(sample_documents())
+
+
+def test_upserting_the_same_id_keeps_one_document(empty_store):
+    docs = sample_documents()
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents(docs)
+    changed = docs[3].model_copy(update={"title": "城市房屋拆迁管理条例（修订稿）"})
+    summary = indexer.index_documents([changed])
+    assert (summary.added, summary.updated) == (0, 1)
+    assert empty_store.count() == len(docs)
+    assert empty_store.get(changed.id).title == "城市房屋拆迁管理条例（修订稿）"
+    assert ids(empty_store, "修订稿") == [changed.id]
+    again = indexer.index_documents(docs)
+    assert (again.added, again.updated, again.unchanged) == (0, 1, len(docs) - 1)
+
+
+def test_delete_removes_a_document_everywhere(empty_store):
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents(sample_documents())
+    indexer.delete(["law-2018"])
+    assert empty_store.get("law-2018") is None
+    assert "law-2018" not in ids(empty_store, "城乡规划")
+    assert empty_store.count() == len(sample_documents()) - 1
+    # with the 2018 version gone, the 2010 version is in force again until 2027
+    assert ids(empty_store, "城乡规划", current=True) == ["law-2010"]
+
+
+@pytest.mark.parametrize("order", ["oldest_first", "newest_first"])
+def test_versions_get_the_same_statuses_whatever_the_indexing_order(empty_store, order):
+    versions = [d for d in sample_documents() if d.family_id == "urban-planning-law"]
+    if order == "newest_first":
+        versions.reverse()
+    indexer = Indexer(empty_store, progress=False)
+    for doc in versions:
+        indexer.index_documents([doc])
+    assert ids(empty_store, status=["amended"]) == ["law-2010"]
+    assert ids(empty_store, status=["in_force"]) == ["law-2018"]
+
+
+def test_a_version_moved_to_another_family_frees_the_old_one(empty_store):
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents(sample_documents())
+    moved = law("law-2018", "2018-06-01", "2019-01-01", "主席令第二十九号", "另一部法律的文本")
+    moved.family_id = "another-law"
+    indexer.index_documents([moved])
+    assert set(ids(empty_store, status=["in_force"], level=["法律"])) == {"law-2018", "law-2010"}
+
+
+def test_lookup_by_document_number(sample_store):
+    from analyzers import doc_number_key
+
+    key = doc_number_key("莆政办网传[2021]13号")
+    assert sample_store.find_by_doc_number([key]) == {key: ["putian-notice"]}
