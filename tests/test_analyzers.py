@@ -1,0 +1,39 @@
+"""Normalisation, segmentation and highlighting shared by both stores."""
+
+import pytest
+
+from analyzers import doc_number_key, index_tokens, normalize_doc_number, query_terms
+from analyzers.highlight import highlight, snippet
+
+
+@pytest.mark.parametrize("written", [
+    "莆政办网传〔2021〕13号", "莆政办网传[2021]13号", "莆政办网传(2021)13号", "莆政办网传（2021）13号",
+    "莆政办网传【2021】13号", "莆政办网传［２０２１］１３号", "莆政办网传 〔2021〕 13号",
+])
+def test_document_numbers_normalise_to_one_form(written):
+    assert normalize_doc_number(written) == "莆政办网传〔2021〕13号"
+    assert doc_number_key(written) == doc_number_key("莆政办网传〔2021〕13") == "莆政办网传〔2021〕13"
+
+
+def test_user_dictionary_keeps_government_terms_whole():
+    assert query_terms("政务公开") == ["政务公开"]
+    assert query_terms("依申请公开的规范性文件") == ["依申请公开", "的", "规范性文件"]
+    # the index also holds the words inside a longer word
+    assert {"政务", "公开", "政务公开"} <= set(index_tokens("推进政务公开"))
+
+
+def test_full_width_and_case_fold_to_the_same_tokens():
+    assert query_terms("ＧＢ／Ｔ　１２３") == query_terms("gb/t 123") == ["gb", "t", "123"]
+
+
+def test_highlight_marks_the_original_text_and_merges_adjacent_words():
+    assert highlight("中华人民共和国政府信息公开条例", ["政府信息公开", "条例"]) == (
+        "中华人民共和国<mark>政府信息公开条例</mark>")
+    assert highlight("ＡＢＣ规定", ["abc"]) == "<mark>ＡＢＣ</mark>规定"
+
+
+def test_snippet_centres_on_the_matches():
+    text = "无关内容。" * 50 + "本条例所称政府信息，是指行政机关制作的信息。" + "其他内容。" * 50
+    html = snippet(text, ["政府信息"], length=60)
+    assert "<mark>政府信息</mark>" in html and html.startswith("…") and html.endswith("…")
+    assert len(html.replace("<mark>", "").replace("</mark>", "")) <= 62

@@ -1,0 +1,57 @@
+"""The command line: index, search, exit statuses and failure reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from conftest import FIXTURES
+from policy_search.cli import main
+
+
+def test_index_then_search_the_fixtures(tmp_path, capsys):
+    store = f"sqlite:///{tmp_path}/cli.db"
+    assert main(["index", "--store", store, "--quiet", str(FIXTURES / "records")]) == 0
+    first = capsys.readouterr().out
+    assert "0 failed" in first and "added" in first
+    assert main(["index", "--store", store, "--quiet", str(FIXTURES / "records")]) == 0
+    assert " 0 added, 0 updated" in capsys.readouterr().out
+    assert main(["search", "--store", store, "政务公开"]) == 0
+    out = capsys.readouterr().out
+    assert "河北省人力资源和社会保障厅关于推进政务公开的意见" in out
+    assert main(["search", "--store", store, "--json", "--level", "行政法规", "专利"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert {r["doc_number"] for r in body["results"]} == {"国务院令第569号", "国务院令第769号"}
+
+
+def test_a_broken_file_is_reported_and_the_others_indexed(tmp_path, capsys):
+    source = tmp_path / "feed"
+    source.mkdir()
+    shutil.copy(FIXTURES / "records" / "sample.jsonl", source / "good.jsonl")
+    (source / "broken.json").write_text('{"title": "未完', encoding="utf-8")
+    (source / "no-title.jsonl").write_text('{"id": "a", "title": ""}\n', encoding="utf-8")
+    report = tmp_path / "report.json"
+    store = f"sqlite:///{tmp_path}/cli.db"
+    assert main(["index", "--store", store, "--quiet", "--report", str(report), str(source)]) == 1
+    captured = capsys.readouterr()
+    assert "8 added" in captured.out and "2 failed" in captured.out
+    assert "broken.json: invalid JSON" in captured.err
+    assert "no-title.jsonl: record 1: title" in captured.err
+    failures = json.loads(report.read_text(encoding="utf-8"))
+    assert sorted(f["path"].rsplit("/", 1)[-1] for f in failures) == ["broken.json", "no-title.jsonl"]
+
+
+def test_bad_store_url_and_bad_parameters_are_clear_errors(tmp_path, capsys):
+    assert main(["search", "--store", "ftp://example", "x"]) == 3
+    assert "unsupported store URL" in capsys.readouterr().err
+    assert main(["search", "--store", f"sqlite:///{tmp_path}/x.db", "--status", "valid", "x"]) == 2
+    assert "status: unknown value 'valid'" in capsys.readouterr().err
+
+
+def test_the_console_script_is_installed(tmp_path):
+    script = shutil.which("policy-search", path=str(__import__("pathlib").Path(sys.executable).parent))
+    assert script, "policy-search is not on the virtual environment's PATH"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("policy-search ")
