@@ -18,7 +18,7 @@ from tqdm import tqdm
 from analyzers import index_tokens
 from indexer.errors import ParseError
 from indexer.records import parse_records
-from policy_search.schema import Document, supersession_dates
+from policy_search.schema import Document, Kind, LinkedDocument, link_keys, reference_key, supersession_dates
 from policy_search.stores import IndexRecord, Store
 
 Parser = Callable[[Path], list[Document]]
@@ -137,6 +137,7 @@ class Indexer:
             bar.update(len(batch))
         bar.close()
         self.refresh_families(touched_families)
+        self.relink(pending)
         self.store.refresh()
         return summary
 
@@ -144,6 +145,11 @@ class Indexer:
         docs = self.store.get_many(ids, with_body=False)
         self.store.delete(docs)
         self.refresh_families({doc.family for doc in docs.values()})
+        # what linked to a deleted document links anew (or no longer)
+        orphans = self.store.lookup("interprets_key", [k for d in docs.values() for k in link_keys(d)])
+        policies = {d.interprets.id for d in docs.values() if d.interprets}
+        survivors = [i for ids in orphans.values() for i in ids] + list(policies)
+        self.relink(self.store.get_many(survivors, with_body=False).values())
         self.store.refresh()
 
     def refresh_families(self, family_ids: Iterable[str]) -> None:
@@ -158,7 +164,48 @@ class Indexer:
                 for doc_id, superseded in supersession_dates(docs).items():
                     if current[doc_id] != superseded:
                         changed[doc_id] = superseded
-            self.store.set_superseded(changed)
+            self.store.patch({doc_id: {"superseded_date": day} for doc_id, day in changed.items()})
+
+    def relink(self, written: Iterable[Document]) -> None:
+        """Link interpretations and policies touched by a write, in either indexing order.
+
+        An interpretation names its policy by number or title (`interprets_ref`); it links to
+        the newest policy holding that key, and each policy lists the interpretations that
+        link to it. A re-indexed policy gets its list back; a changed reference moves.
+        """
+        written = list(written)
+        self.store.refresh()
+        policy_ids = {d.id for d in written if d.kind is Kind.POLICY}
+        policy_keys = [key for d in written for key in link_keys(d)]
+        interpretation_ids = {d.id for d in written if d.kind is Kind.INTERPRETATION}
+        for ids in self.store.lookup("interprets_key", policy_keys).values():
+            interpretation_ids.update(ids)
+        if not interpretation_ids:
+            if policy_ids:  # a re-indexed policy keeps no stale list
+                stale = self.store.get_many(policy_ids, with_body=False)
+                self.store.patch({pid: {"interpretations": []} for pid, p in stale.items() if p.interpretations})
+            return
+        interpretations = self.store.get_many(interpretation_ids, with_body=False)
+        keys = {doc_id: reference_key(doc.interprets_ref) for doc_id, doc in interpretations.items()}
+        holders = self.store.lookup("link_keys", [k for k in keys.values() if k])
+        target = {doc_id: (holders.get(key) or [None])[0] if key else None for doc_id, key in keys.items()}
+        affected = policy_ids | {t for t in target.values() if t} | {
+            doc.interprets.id for doc in interpretations.values() if doc.interprets}
+        policies = self.store.get_many(affected, with_body=False)
+        updates: dict[str, dict] = {}
+        for doc_id, doc in interpretations.items():
+            policy = policies.get(target[doc_id] or "")
+            link = LinkedDocument(id=policy.id, title=policy.title) if policy else None
+            if doc.interprets != link:
+                updates[doc_id] = {"interprets": link}
+        for policy_id, policy in policies.items():
+            listed = sorted(
+                (LinkedDocument(id=i.id, title=i.title) for i_id, i in interpretations.items() if target[i_id] == policy_id),
+                key=lambda link: link.id,
+            )
+            if policy.interpretations != listed:
+                updates[policy_id] = {"interpretations": listed}
+        self.store.patch(updates)
 
     def _bar_disabled(self) -> bool | None:
         return None if self.progress is None else not self.progress

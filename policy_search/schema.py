@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key
 
 
 class Kind(StrEnum):
@@ -103,6 +107,32 @@ class Document(BaseModel):
         )
         canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def title_key(title: str) -> str:
+    """A title as compared when linking: folded, without 《》, spaces and the state name."""
+    key = unicodedata.normalize("NFKC", title).lower()
+    key = re.sub(r"[\s《》〈〉<>\"“”]", "", key)
+    return key.removeprefix("中华人民共和国")
+
+
+def link_keys(doc: Document) -> list[str]:
+    """How an interpretation may name this policy: its document number or its title."""
+    if doc.kind is not Kind.POLICY:
+        return []
+    keys = [f"title:{title_key(doc.title)}"]
+    if doc.doc_number:
+        keys.insert(0, f"number:{doc_number_key(doc.doc_number)}")
+    return keys
+
+
+def reference_key(reference: str | None) -> str | None:
+    """The link key of an interpretation's reference to its policy (number or title)."""
+    if not reference or not reference.strip():
+        return None
+    if DOC_NUMBER_PATTERN.fullmatch(unicodedata.normalize("NFKC", reference.strip())):
+        return f"number:{doc_number_key(reference)}"
+    return f"title:{title_key(reference)}"
 
 
 def make_id(*parts: str | None) -> str:
@@ -218,7 +248,9 @@ def supersession_dates(versions: list[Document]) -> dict[str, date | None]:
 
 def public_fields(doc: Document, day: date) -> dict[str, Any]:
     """The document as the API shows it, with its status on `day`."""
-    data = doc.model_dump(mode="json", exclude={"interprets_ref", "superseded_date", "repealed_date", "declared_status"})
+    data = doc.model_dump(
+        mode="json", exclude={"interprets_ref", "superseded_date", "repealed_date", "declared_status"}
+    )
     status = status_on(doc, day)
     data["status"] = status.value
     data["status_label"] = STATUS_LABELS[status]

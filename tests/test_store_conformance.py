@@ -194,4 +194,4 @@ def test_lookup_by_document_number(sample_store):
     from analyzers import doc_number_key
 
     key = doc_number_key("莆政办网传[2021]13号")
-    assert sample_store.find_by_doc_number([key]) == {key: ["putian-notice"]}
+    assert sample_store.lookup("doc_number_key", [key]) == {key: ["putian-notice"]}

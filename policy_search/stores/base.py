@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from typing import Any, Literal
 
 from policy_search.query import SearchRequest, SearchResult
 from policy_search.schema import Document
@@ -27,6 +27,11 @@ class IndexRecord:
     title_tokens: str
     body_tokens: str
     content_hash: str
+
+
+# Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),
+# an interpretation's key of the policy it names (schema.reference_key), a number.
+LookupField = Literal["link_keys", "interprets_key", "doc_number_key"]
 
 
 class Store(abc.ABC):
@@ -73,12 +78,16 @@ class Store(abc.ABC):
         """All versions of each family, bodies left out."""
 
     @abc.abstractmethod
-    def set_superseded(self, dates: dict[str, date | None]) -> None:
-        """Record when each document was superseded by a newer version."""
+    def patch(self, updates: dict[str, dict[str, Any]]) -> None:
+        """Change fields of stored documents (derived, not source fields: links, supersession).
+
+        `updates` maps an id to {field: new value} in `Document` terms; ids that do not
+        exist are ignored.
+        """
 
     @abc.abstractmethod
-    def find_by_doc_number(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        """Ids of the documents whose `doc_number_key` is each key."""
+    def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
+        """Ids of the documents holding each value in `field`, newest first."""
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...

@@ -18,8 +18,15 @@ from elasticsearch import TransportError
 
 from analyzers import doc_number_key
 from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
-from policy_search.schema import MULTI_VALUED_FIELDS, STATUS_CONDITIONS, Document, Status, validity_values
-from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+from policy_search.schema import (
+    STATUS_CONDITIONS,
+    Document,
+    Status,
+    link_keys,
+    reference_key,
+    validity_values,
+)
+from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
 
 # Facet field -> keyword field in the index.
 _FIELDS = {
@@ -36,7 +43,7 @@ _DATE = {"type": "date", "format": "strict_date"}
 
 MAPPINGS: dict[str, Any] = {
     # Nested structures (articles, disclosure, links) stay in _source without being indexed.
-    # The token fields stay in _source too: partial updates (set_superseded) rebuild a
+    # The token fields stay in _source too: partial updates (patch) rebuild a
     # document from its _source and would otherwise lose them.
     "dynamic": False,
     "properties": {
@@ -62,13 +69,15 @@ MAPPINGS: dict[str, Any] = {
         "repealed_on": _DATE,
         "expired_on": _DATE,
         "content_hash": _KEYWORD,
+        "link_keys": _KEYWORD,
+        "interprets_key": _KEYWORD,
     },
 }
 # Boost of title over body, as the embedded store weights its FTS columns.
 _TITLE_BOOST = 10
 # Fields kept out of _source in documents returned without body.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
-             "repealed_on", "expired_on", "content_hash"]
+             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key"]
 
 
 class ElasticsearchStore(Store):
@@ -153,21 +162,17 @@ class ElasticsearchStore(Store):
     def delete(self, ids: Iterable[str]) -> None:
         self._bulk({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
 
-    def set_superseded(self, dates: dict[str, date | None]) -> None:
-        docs = self.get_many(dates.keys(), with_body=False)
+    def patch(self, updates: dict[str, dict[str, Any]]) -> None:
+        docs = self.get_many(updates.keys(), with_body=False)
         actions = []
-        for doc_id, superseded in dates.items():
+        for doc_id, fields in updates.items():
             doc = docs.get(doc_id)
             if doc is None:
                 continue
-            doc.superseded_date = superseded
-            actions.append({
-                "_op_type": "update", "_index": self.alias, "_id": doc_id,
-                "doc": {
-                    "superseded_date": doc.superseded_date.isoformat() if doc.superseded_date else None,
-                    "superseded_on": validity_values(doc)["superseded_on"].isoformat(),
-                },
-            })
+            doc = doc.model_copy(update=fields)
+            changed = doc.model_dump(mode="json", include=set(fields))
+            changed["superseded_on"] = validity_values(doc)["superseded_on"].isoformat()
+            actions.append({"_op_type": "update", "_index": self.alias, "_id": doc_id, "doc": changed})
         self._bulk(actions)
 
     # --- reading -----------------------------------------------------------------------
@@ -204,13 +209,19 @@ class ElasticsearchStore(Store):
                 result[doc.family].append(doc)
         return result
 
-    def find_by_doc_number(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        keys = list(dict.fromkeys(keys))
-        result: dict[str, list[str]] = {key: [] for key in keys}
-        for start in range(0, len(keys), 1000):
-            query = {"terms": {"doc_number_key": keys[start : start + 1000]}}
-            for hit in self._scan(query, includes=["doc_number_key", "publish_date"]):
-                result[hit["_source"]["doc_number_key"]].append(hit["_id"])
+    def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
+        values = list(dict.fromkeys(values))
+        result: dict[str, list[str]] = {value: [] for value in values}
+        for start in range(0, len(values), 1000):
+            chunk = values[start : start + 1000]
+            hits = sorted(self._scan({"terms": {field: chunk}}, includes=[field, "publish_date"]),
+                          key=lambda h: h["_id"])
+            hits.sort(key=lambda h: h["_source"].get("publish_date") or "", reverse=True)  # stable
+            for hit in hits:
+                held = hit["_source"].get(field)
+                for value in held if isinstance(held, list) else [held]:
+                    if value in result:
+                        result[value].append(hit["_id"])
         return result
 
     def count(self) -> int:
@@ -320,5 +331,7 @@ def _source(record: IndexRecord) -> dict:
         title_tokens=record.title_tokens,
         body_tokens=record.body_tokens,
         content_hash=record.content_hash,
+        link_keys=link_keys(doc),
+        interprets_key=reference_key(doc.interprets_ref),
     )
     return source

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from analyzers import doc_number_key
 from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
@@ -23,9 +24,11 @@ from policy_search.schema import (
     STATUS_CONDITIONS,
     Document,
     Status,
+    link_keys,
+    reference_key,
     validity_values,
 )
-from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
 
 SCHEMA_VERSION = 1
 
@@ -175,7 +178,6 @@ class SQLiteStore(Store):
     def _insert(self, cursor: sqlite3.Cursor, record: IndexRecord) -> None:
         doc = record.document
         validity = {k: v.isoformat() for k, v in validity_values(doc).items()}
-        data = doc.model_dump(mode="json", exclude={"body"})
         cursor.execute(
             """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
                    doc_type, region, family_id, year, publish_date, effective_date,
@@ -188,15 +190,17 @@ class SQLiteStore(Store):
                 _iso(doc.publish_date), _iso(doc.effective_date),
                 validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
                 validity["expired_on"], record.content_hash,
-                json.dumps(data, ensure_ascii=False), doc.body,
+                _data(doc), doc.body,
             ),
         )
         rowid = cursor.lastrowid
-        for field, attribute in MULTI_VALUED_FIELDS.items():
-            cursor.executemany(
-                "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)",
-                [(rowid, field, value) for value in dict.fromkeys(getattr(doc, attribute))],
-            )
+        values = {field: getattr(doc, attribute) for field, attribute in MULTI_VALUED_FIELDS.items()}
+        values["link_keys"] = link_keys(doc)
+        values["interprets_key"] = [key] if (key := reference_key(doc.interprets_ref)) else []
+        cursor.executemany(
+            "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)",
+            [(rowid, field, value) for field, items in values.items() for value in dict.fromkeys(items)],
+        )
         cursor.execute(
             "INSERT INTO documents_fts (rowid, title, body) VALUES (?, ?, ?)",
             (rowid, record.title_tokens, record.body_tokens),
@@ -216,23 +220,19 @@ class SQLiteStore(Store):
         with self._transaction() as cursor:
             self._delete_ids(cursor, list(ids))
 
-    def set_superseded(self, dates: dict[str, date | None]) -> None:
-        if not dates:
+    def patch(self, updates: dict[str, dict[str, Any]]) -> None:
+        if not updates:
             return
-        docs = self.get_many(dates.keys(), with_body=False)
+        docs = self.get_many(updates.keys(), with_body=False)
         with self._transaction() as cursor:
-            for doc_id, superseded in dates.items():
+            for doc_id, fields in updates.items():
                 doc = docs.get(doc_id)
                 if doc is None:
                     continue
-                doc.superseded_date = superseded
+                doc = doc.model_copy(update=fields)
                 cursor.execute(
                     "UPDATE documents SET superseded_on = ?, data = ? WHERE id = ?",
-                    (
-                        validity_values(doc)["superseded_on"].isoformat(),
-                        json.dumps(doc.model_dump(mode="json", exclude={"body"}), ensure_ascii=False),
-                        doc_id,
-                    ),
+                    (validity_values(doc)["superseded_on"].isoformat(), _data(doc), doc_id),
                 )
 
     # --- reading -----------------------------------------------------------------------
@@ -278,18 +278,19 @@ class SQLiteStore(Store):
                     result[family_id].append(_document(data, ""))
         return result
 
-    def find_by_doc_number(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        keys = list(dict.fromkeys(keys))
-        result: dict[str, list[str]] = {key: [] for key in keys}
+    def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
+        values = list(dict.fromkeys(values))
+        result: dict[str, list[str]] = {value: [] for value in values}
+        if field == "doc_number_key":
+            sql = "SELECT d.doc_number_key, d.id FROM documents d WHERE d.doc_number_key IN ({})"
+        else:
+            sql = ("SELECT v.value, d.id FROM document_values v JOIN documents d ON d.rowid = v.doc_rowid"
+                   f" WHERE v.field = '{field}' AND v.value IN ({{}})")
         with self._cursor() as cursor:
-            for chunk in _chunks(keys, 500):
-                rows = cursor.execute(
-                    f"SELECT doc_number_key, id FROM documents WHERE doc_number_key IN ({_marks(chunk)})"
-                    " ORDER BY publish_date DESC, id",
-                    chunk,
-                ).fetchall()
-                for key, doc_id in rows:
-                    result[key].append(doc_id)
+            for chunk in _chunks(values, 500):
+                rows = cursor.execute(sql.format(_marks(chunk)) + " ORDER BY d.publish_date DESC, d.id", chunk)
+                for value, doc_id in rows:
+                    result[value].append(doc_id)
         return result
 
     def count(self) -> int:
@@ -403,6 +404,10 @@ def _status_sql(status: Status, day: date) -> tuple[str, list[str]]:
 def _match_expression(terms: list[str]) -> str:
     # Every term must occur (implicit AND); quoting keeps FTS5 from reading operators.
     return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _data(doc: Document) -> str:
+    return json.dumps(doc.model_dump(mode="json", exclude={"body"}), ensure_ascii=False)
 
 
 def _document(data: str, body: str) -> Document:
