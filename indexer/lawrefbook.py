@@ -164,7 +164,7 @@ def effective_date_of(history: list[HistoryLine], body: str, version: date | Non
         if line.event.rstrip("　 ").endswith("施行") and (version is None or line.day >= version):
             return line.day
     tail = body[-3000:]
-    match = re.search(r"自([^。；，,]{6,20}?)起(?:施行|实施|执行)", tail)
+    match = re.search(r"自([^。；，,]{2,20}?)起(?:施行|实施|执行)", tail)
     if match:
         if "公布之日" in match.group(1) or "发布之日" in match.group(1):
             return version
@@ -245,7 +245,8 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     level = row.level if row else _FOLDER_LEVELS.get(top) or ("法律" if top in _LAW_SECTORS else None)
 
     body_text = _plain_body(body)
-    version_lines = [line for line in history if line.day == version] or history[:1]
+    # only a line of this version's date names this version's number
+    version_lines = [line for line in history if line.day == version]
     doc_number = next((n for n in (doc_number_of(line.event) for line in version_lines) if n), None)
     enacting = [line for line in history if "通过" in line.event] or [
         line for line in history if re.search("公布|发布", line.event)]

@@ -17,16 +17,23 @@ from tqdm import tqdm
 
 from analyzers import index_tokens
 from indexer.errors import ParseError
+from indexer.lawrefbook import parse_lawrefbook
+from indexer.portal_html import parse_portal_html
 from indexer.records import parse_records
+from indexer.textrecord import parse_text_record
 from policy_search.schema import Document, Kind, LinkedDocument, link_keys, reference_key, supersession_dates
 from policy_search.stores import IndexRecord, Store
 
 Parser = Callable[[Path], list[Document]]
 
-# File suffix -> parser. Other formats register here (see the ingestion issue).
+# File suffix -> parser.
 PARSERS: dict[str, Parser] = {
     ".json": parse_records,
     ".jsonl": parse_records,
+    ".md": parse_lawrefbook,
+    ".html": parse_portal_html,
+    ".htm": parse_portal_html,
+    ".txt": parse_text_record,
 }
 
 BATCH_SIZE = 200
