@@ -27,6 +27,8 @@ class SearchRequest:
     """A validated search: the terms are already segmented by `analyzers`."""
 
     terms: list[str] = field(default_factory=list)
+    # Set when the whole query is a document number: match that number exactly instead.
+    doc_number_key: str | None = None
     page: int = 1
     size: int = 10
     sort: Sort = Sort.DATE

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from analyzers import index_tokens, query_terms
+from analyzers import doc_number_key, index_tokens, query_terms
+from analyzers.normalize import DOC_NUMBER_PATTERN
 from analyzers.highlight import highlight, snippet
 from policy_search.query import (
     MAX_PAGE_SIZE,
@@ -74,8 +77,10 @@ def make_request(
         if values:
             clean_filters[field] = list(dict.fromkeys(values))
     facet_fields = _facet_fields(facets)
+    number = DOC_NUMBER_PATTERN.fullmatch(unicodedata.normalize("NFKC", q)) if q else None
     return SearchRequest(
         terms=query_terms(q) if q else [],
+        doc_number_key=doc_number_key(q) if number else None,
         page=page,
         size=size,
         sort=sort_order,
@@ -111,6 +116,10 @@ def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
     if q.strip() and not request.terms:
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
+    elif request.doc_number_key:
+        result = store.search(request)
+        if not result.total:  # not a known number after all: search its words
+            result = store.search(replace(request, doc_number_key=None))
     else:
         result = store.search(request)
     marks = highlight_terms(q) if q.strip() else []

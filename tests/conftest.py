@@ -89,6 +89,17 @@ def sample_store(request, tmp_path_factory) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def fixture_store(request, tmp_path_factory) -> Iterator[Store]:
+    """A store of each kind holding the project's fixtures/; tests must not write to it."""
+    store = make_store(request.param, tmp_path_factory.mktemp("fixtures"))
+    summary = Indexer(store, progress=False).index_paths([FIXTURES])
+    assert summary.failed == [], summary.failed
+    yield store
+    store.drop()
+    store.close()
+
+
 def law(id: str, published: str, effective: str, number: str, body: str) -> Document:
     return Document(
         id=id, title="中华人民共和国城乡规划示范法", issuers=["全国人民代表大会常务委员会"],

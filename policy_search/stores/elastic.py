@@ -250,7 +250,9 @@ class ElasticsearchStore(Store):
 
     def _base_query(self, request: SearchRequest) -> dict:
         must: list[dict] = []
-        if request.terms:
+        if request.doc_number_key:
+            must.append({"term": {"doc_number_key": request.doc_number_key}})
+        elif request.terms:
             must.append({
                 "combined_fields": {
                     "query": " ".join(request.terms),

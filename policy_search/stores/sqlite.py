@@ -308,7 +308,7 @@ class SQLiteStore(Store):
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def _hits(self, cursor: sqlite3.Cursor, request: SearchRequest, where: str, params: list) -> list[Hit]:
-        if request.terms and request.sort is Sort.RELEVANCE:
+        if request.terms and request.sort is Sort.RELEVANCE and not request.doc_number_key:
             sql = (
                 "SELECT d.data, d.body, bm25(documents_fts, ?, ?) AS rank FROM documents_fts"
                 " JOIN documents d ON d.rowid = documents_fts.rowid"
@@ -331,7 +331,10 @@ class SQLiteStore(Store):
         """The WHERE clause of a request, leaving out the filter on field `without`."""
         clauses: list[str] = []
         params: list = []
-        if request.terms:
+        if request.doc_number_key:
+            clauses.append("d.doc_number_key = ?")
+            params.append(request.doc_number_key)
+        elif request.terms:
             clauses.append("d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
             params.append(_match_expression(request.terms))
         for field, values in request.filters.items():
