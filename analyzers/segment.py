@@ -58,13 +58,9 @@ class Segmenter:
 
 
 def _clean(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    for token in tokens:
-        if token.isalnum():
-            out.append(token)
-        else:
-            out.extend(part for part in _TOKEN_SPLIT.split(token) if part)
-    return out
+    # One regex pass over the joined tokens (not a Python loop per token): punctuation
+    # and underscores become separators, as FTS5's unicode61 tokenizer treats them.
+    return _TOKEN_SPLIT.sub(" ", " ".join(tokens)).split()
 
 
 def default_user_dict() -> Path:
