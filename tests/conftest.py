@@ -79,25 +79,30 @@ def empty_store(request, tmp_path) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture(scope="module", params=STORE_KINDS)
-def sample_store(request, tmp_path_factory) -> Iterator[Store]:
-    """A store of each kind holding the sample documents; tests must not write to it."""
-    store = make_store(request.param, tmp_path_factory.mktemp("store"))
-    Indexer(store, progress=False).index_documents(sample_documents())
+def _indexed_store(kind: str, tmp_path: Path, fill) -> Iterator[Store]:
+    store = make_store(kind, tmp_path)
+    fill(Indexer(store, progress=False))
     yield store
     store.drop()
     store.close()
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def sample_store(request, tmp_path_factory) -> Iterator[Store]:
+    """A store of each kind holding the sample documents; tests must not write to it."""
+    yield from _indexed_store(request.param, tmp_path_factory.mktemp("store"),
+                              lambda indexer: indexer.index_documents(sample_documents()))
+
+
+def _index_fixtures(indexer: Indexer) -> None:
+    summary = indexer.index_paths([FIXTURES])
+    assert summary.failed == [], summary.failed
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)
 def fixture_store(request, tmp_path_factory) -> Iterator[Store]:
     """A store of each kind holding the project's fixtures/; tests must not write to it."""
-    store = make_store(request.param, tmp_path_factory.mktemp("fixtures"))
-    summary = Indexer(store, progress=False).index_paths([FIXTURES])
-    assert summary.failed == [], summary.failed
-    yield store
-    store.drop()
-    store.close()
+    yield from _indexed_store(request.param, tmp_path_factory.mktemp("fixtures"), _index_fixtures)
 
 
 def law(id: str, published: str, effective: str, number: str, body: str) -> Document:
