@@ -64,13 +64,13 @@ class IndexSummary:
         )
 
 
-def to_record(doc: Document) -> IndexRecord:
+def to_record(doc: Document, content_hash: str | None = None) -> IndexRecord:
     """Segment a document once, for whichever store indexes it."""
     return IndexRecord(
         document=doc,
         title_tokens=" ".join(index_tokens(doc.title)),
         body_tokens=" ".join(index_tokens(doc.body)),
-        content_hash=doc.content_hash(),
+        content_hash=content_hash or doc.content_hash(),
     )
 
 
@@ -121,7 +121,7 @@ class Indexer:
         unique = {doc.id: doc for doc in documents}  # the last of a repeated id wins
         existing = self.store.content_hashes(unique)
         touched_families: set[str] = set()
-        pending = []
+        pending: list[tuple[Document, str]] = []
         for doc in unique.values():
             digest = doc.content_hash()
             if existing.get(doc.id) == digest:
@@ -131,20 +131,20 @@ class Indexer:
                 summary.updated += 1
             else:
                 summary.added += 1
-            pending.append(doc)
+            pending.append((doc, digest))
         # A version that moved to another family leaves its old family to be refreshed too.
-        previous = self.store.get_many([d.id for d in pending if d.id in existing])
+        previous = self.store.get_many([d.id for d, _ in pending if d.id in existing], with_body=False)
         touched_families.update(doc.family for doc in previous.values())
         bar = tqdm(total=len(pending), desc="indexing", unit="doc", file=sys.stderr,
                    disable=self._bar_disabled(), leave=False)
         for start in range(0, len(pending), BATCH_SIZE):
             batch = pending[start : start + BATCH_SIZE]
-            self.store.upsert(to_record(doc) for doc in batch)
-            touched_families.update(doc.family for doc in batch)
+            self.store.upsert(to_record(doc, digest) for doc, digest in batch)
+            touched_families.update(doc.family for doc, _ in batch)
             bar.update(len(batch))
         bar.close()
         self.refresh_families(touched_families)
-        self.relink(pending)
+        self.relink(doc for doc, _ in pending)
         self.store.refresh()
         return summary
 
