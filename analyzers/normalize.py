@@ -6,9 +6,68 @@ import re
 import unicodedata
 
 
+def _compatibility_table() -> dict[int, str]:
+    """Characters that NFKC rewrites on their own: full-width forms, ideographic space,
+    circled and Roman numerals, compatibility ideographs …"""
+    ranges = [range(0x80, 0x10000), range(0x1D400, 0x1D800), range(0x1F100, 0x1F300), range(0x2F800, 0x2FA20)]
+    table = {}
+    for code in (c for r in ranges for c in r):
+        if 0xD800 <= code < 0xE000 or 0xAC00 <= code < 0xD7A4:  # surrogates; Hangul is NFKC-stable
+            continue
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        if folded != char:
+            table[code] = folded
+    return table
+
+
+_FOLD = _compatibility_table()
+
+
+def _character_class(codes: list[int]) -> str:
+    """A regex character class of the code points, as ranges (a long list of single
+    characters makes the regex engine scan it linearly for every character)."""
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+# The regex engine tests a class of BMP characters with a bitmap but scans a class with
+# astral ranges linearly, so astral characters (rare in Chinese text) get their own pass.
+_FOLDABLE = re.compile(_character_class(sorted(code for code in _FOLD if code < 0x10000)))
+_FOLDABLE_ASTRAL = re.compile(_character_class(sorted(code for code in _FOLD if code >= 0x10000)))
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# The most frequent of them in Chinese text (measured on the law corpus), replaced first.
+_COMMON = "，；（）：\u3000"
+# Combining marks compose with what precedes them; such text takes the full NFKC path.
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f]")
+
+
 def normalize_text(text: str) -> str:
-    """Full-width forms to half-width (NFKC) and letters to lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width forms to half-width and the like) and lower case.
+
+    Equal to ``unicodedata.normalize("NFKC", text).lower()``; most text has no combining
+    marks, and for it a regular expression replaces only the characters NFKC changes,
+    several times faster than NFKC over the whole text.
+    """
+    if _COMBINING.search(text):
+        return unicodedata.normalize("NFKC", text).lower()
+    for common in _COMMON:  # str.replace is far cheaper than a regex callback per match
+        if common in text:
+            text = text.replace(common, _FOLD[ord(common)])
+    text = _FOLDABLE.sub(_fold, text)
+    if _ASTRAL.search(text):
+        text = _FOLDABLE_ASTRAL.sub(_fold, text)
+    return text.lower()
+
+
+def _fold(match: re.Match) -> str:
+    return _FOLD[ord(match.group())]
 
 
 # A year in any bracket style people use in document numbers: [2021] (2021) （2021）

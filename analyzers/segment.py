@@ -15,8 +15,9 @@ from pathlib import Path
 
 from analyzers.normalize import normalize_text
 
-# Characters that both stores treat as parts of a token; everything else separates.
-_TOKEN_SPLIT = re.compile(r"[^\w]+|_+")
+# Characters that both stores treat as parts of a token are word characters; anything
+# else (punctuation, underscores) separates words.
+_SEPARATORS = re.compile(r"[^\w\s]+|_+")
 
 
 class Segmenter:
@@ -48,19 +49,24 @@ class Segmenter:
             tag = parts[2] if len(parts) > 2 else None
             self._add_word(word, freq, tag)
 
+    def index_text(self, text: str) -> str:
+        """The tokens to index, separated by whitespace: every word and the dictionary
+        words inside longer ones (jieba's search mode)."""
+        return " ".join(self._cut_for_search(_words_only(text)))
+
     def index_tokens(self, text: str) -> list[str]:
-        """Tokens to index: every word and the dictionary words inside longer ones."""
-        return _clean(self._cut_for_search(normalize_text(text)))
+        return self.index_text(text).split()
 
     def query_terms(self, text: str) -> list[str]:
         """The words of a query, in order, each once."""
-        return list(dict.fromkeys(_clean(self._cut(normalize_text(text)))))
+        return list(dict.fromkeys(" ".join(self._cut(_words_only(text))).split()))
 
 
-def _clean(tokens: list[str]) -> list[str]:
-    # One regex pass over the joined tokens (not a Python loop per token): punctuation
-    # and underscores become separators, as FTS5's unicode61 tokenizer treats them.
-    return _TOKEN_SPLIT.sub(" ", " ".join(tokens)).split()
+def _words_only(text: str) -> str:
+    # Punctuation becomes a space before cutting (jieba splits there anyway), so that no
+    # token carries it: FTS5's unicode61 tokenizer and the whitespace analyzer then see
+    # the same tokens. One regex over the text is cheaper than a pass over its tokens.
+    return _SEPARATORS.sub(" ", normalize_text(text))
 
 
 def default_user_dict() -> Path:
@@ -74,6 +80,10 @@ _lock = threading.Lock()
 def default_segmenter() -> Segmenter:
     with _lock:
         return Segmenter([default_user_dict()])
+
+
+def index_text(text: str) -> str:
+    return default_segmenter().index_text(text)
 
 
 def index_tokens(text: str) -> list[str]:

@@ -175,18 +175,31 @@ def effective_date_of(history: list[HistoryLine], body: str, version: date | Non
     return None
 
 
-def articles_of(body: str) -> list[Article]:
-    articles: list[Article] = []
-    for line in body.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _ARTICLE.match(line)
+def body_and_articles(markdown: str) -> tuple[str, list[Article]]:
+    """The plain text of a Markdown body and its articles (第X条), each article's text a
+    slice of that plain text: up to the next article or heading."""
+    if "<!--" in markdown:
+        markdown = _COMMENT.sub("", markdown)  # comments never span lines in the corpus
+    lines: list[tuple[str, bool]] = []  # (text, is a heading), at most one blank line in a row
+    for raw in markdown.splitlines():
+        heading = raw.startswith("#")
+        line = raw.lstrip("#").strip() if heading else raw.strip()
+        if line or (lines and lines[-1][0]):
+            lines.append((line, heading))
+    while lines and not lines[-1][0]:
+        lines.pop()
+    text = "\n".join(line for line, _ in lines)
+    found: list[list] = []  # [number, start, end]
+    offset = 0
+    for line, heading in lines:
+        match = None if heading else _ARTICLE.match(line)
+        if (heading or match) and found and found[-1][2] is None:
+            found[-1][2] = offset
         if match:
-            articles.append(Article(number=match.group(1), text=match.group(2).strip()))
-        elif articles:
-            articles[-1].text += "\n" + line
-    return articles
+            found.append([match.group(1), offset + match.start(2), None])
+        offset += len(line) + 1
+    articles = [Article(number=number, text=text[start:end].rstrip()) for number, start, end in found]
+    return text, articles
 
 
 def region_of(relative: Path, title: str) -> str:
@@ -244,7 +257,7 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     top = relative.parts[0] if len(relative.parts) > 1 else ""
     level = row.level if row else _FOLDER_LEVELS.get(top) or ("法律" if top in _LAW_SECTORS else None)
 
-    body_text = _plain_body(body)
+    body_text, articles = body_and_articles(body)
     # only a line of this version's date names this version's number
     version_lines = [line for line in history if line.day == version]
     doc_number = next((n for n in (doc_number_of(line.event) for line in version_lines) if n), None)
@@ -283,7 +296,7 @@ def parse_lawrefbook(path: Path) -> list[Document]:
         region=region,
         family_id=make_id("family", family_key),
         body=body_text,
-        articles=articles_of(body),
+        articles=articles,
         source_path=relative.as_posix(),
     )]
 
@@ -298,12 +311,7 @@ def _corpus_root(path: Path) -> Path | None:
     return root
 
 
-def _plain_body(body: str) -> str:
-    lines = []
-    for line in body.splitlines():
-        line = re.sub(r"<!--.*?-->", "", line).rstrip()
-        lines.append(line.lstrip("#").strip() if line.startswith("#") else line.strip())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+_COMMENT = re.compile(r"<!--.*?-->")
 
 
 _DOC_TYPES = ("实施细则", "细则", "条例", "规定", "办法", "决定", "解释", "规则", "批复", "意见", "通知", "法", "规范", "章程", "纲要")

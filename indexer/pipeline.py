@@ -8,14 +8,19 @@ which versions arrive. A file that cannot be parsed is reported and skipped.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from tqdm import tqdm
 
-from analyzers import index_tokens
+from analyzers import index_text
 from indexer.errors import ParseError
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.portal_html import parse_portal_html
@@ -36,7 +41,7 @@ PARSERS: dict[str, Parser] = {
     ".txt": parse_text_record,
 }
 
-BATCH_SIZE = 200
+BATCH_SIZE = 1000
 
 
 @dataclass
@@ -66,12 +71,20 @@ class IndexSummary:
 
 def to_record(doc: Document, content_hash: str | None = None) -> IndexRecord:
     """Segment a document once, for whichever store indexes it."""
-    return IndexRecord(
-        document=doc,
-        title_tokens=" ".join(index_tokens(doc.title)),
-        body_tokens=" ".join(index_tokens(doc.body)),
-        content_hash=content_hash or doc.content_hash(),
-    )
+    return IndexRecord.of(doc, index_text(doc.title), index_text(doc.body), content_hash or doc.content_hash())
+
+
+def prepare_file(path: Path) -> list[IndexRecord] | Failure:
+    """Parse and segment one file (in a worker process): its records, or why it failed."""
+    parser = PARSERS[path.suffix.lower()]
+    try:
+        if not path.exists():
+            raise ParseError("no such file")
+        return [to_record(doc) for doc in parser(path)]
+    except ParseError as error:
+        return Failure(str(path), str(error))
+    except OSError as error:
+        return Failure(str(path), error.strerror or str(error))
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -85,68 +98,64 @@ def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
             yield path, True
 
 
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 class Indexer:
-    def __init__(self, store: Store, *, progress: bool | None = None) -> None:
+    """Indexes files and documents into a store.
+
+    Parsing and segmentation, the costly parts, run in `workers` processes while this
+    process writes what they return; with one worker everything runs in this process.
+    Runs of fewer than `PARALLEL_MIN_FILES` files stay in this process too: starting
+    workers would cost more than it saves. Unchanged documents (same content hash) are
+    segmented but not written.
+    """
+
+    PARALLEL_MIN_FILES = 64
+
+    def __init__(self, store: Store, *, progress: bool | None = None, workers: int | None = None) -> None:
         self.store = store
         # None: a bar only when stderr is a terminal
         self.progress = progress
+        self.workers = workers or default_workers()
 
     def index_paths(self, paths: Iterable[str | Path]) -> IndexSummary:
         summary = IndexSummary()
-        documents: list[Document] = []
-        files = list(find_files(Path(p) for p in paths))
-        bar = tqdm(files, desc="parsing", unit="file", file=sys.stderr,
-                   disable=self._bar_disabled(), leave=False)
-        for path, explicit in bar:
-            parser = PARSERS.get(path.suffix.lower())
-            if parser is None:
-                if explicit:
-                    summary.failed.append(Failure(str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                continue
-            summary.files += 1
-            try:
-                if not path.exists():
-                    raise ParseError("no such file")
-                documents.extend(parser(path))
-            except ParseError as error:
-                summary.failed.append(Failure(str(path), str(error)))
-            except OSError as error:
-                summary.failed.append(Failure(str(path), error.strerror or str(error)))
-        self.index_documents(documents, summary)
+        files: list[Path] = []
+        for path, explicit in find_files(Path(p) for p in paths):
+            if path.suffix.lower() in PARSERS:
+                files.append(path)
+            elif explicit:
+                summary.failed.append(Failure(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+        summary.files = len(files)
+        self.store.create()
+        run = _Run(self.store, summary)
+        # The pool starts before the progress bar, whose monitor thread a fork must not copy.
+        with self._pool(len(files)) as pool:
+            with self._bar(total=len(files), desc="indexing", unit="file") as bar:
+                for result in pool.map(prepare_file, files, chunksize=4):
+                    if isinstance(result, Failure):
+                        summary.failed.append(result)
+                    else:
+                        run.add(result)
+                    bar.update()
+        self._finish(run)
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
         self.store.create()
-        unique = {doc.id: doc for doc in documents}  # the last of a repeated id wins
-        existing = self.store.content_hashes(unique)
-        touched_families: set[str] = set()
-        pending: list[tuple[Document, str]] = []
-        for doc in unique.values():
-            digest = doc.content_hash()
-            if existing.get(doc.id) == digest:
-                summary.unchanged += 1
-                continue
-            if doc.id in existing:
-                summary.updated += 1
-            else:
-                summary.added += 1
-            pending.append((doc, digest))
-        # A version that moved to another family leaves its old family to be refreshed too.
-        previous = self.store.get_many([d.id for d, _ in pending if d.id in existing], with_body=False)
-        touched_families.update(doc.family for doc in previous.values())
-        bar = tqdm(total=len(pending), desc="indexing", unit="doc", file=sys.stderr,
-                   disable=self._bar_disabled(), leave=False)
-        for start in range(0, len(pending), BATCH_SIZE):
-            batch = pending[start : start + BATCH_SIZE]
-            self.store.upsert(to_record(doc, digest) for doc, digest in batch)
-            touched_families.update(doc.family for doc, _ in batch)
-            bar.update(len(batch))
-        bar.close()
-        self.refresh_families(touched_families)
-        self.relink(doc for doc, _ in pending)
-        self.store.refresh()
+        run = _Run(self.store, summary)
+        run.add(to_record(doc) for doc in documents)
+        self._finish(run)
         return summary
+
+    def _finish(self, run: _Run) -> None:
+        run.flush()
+        self.refresh_families(run.families)
+        self.relink(run.written)
+        self.store.refresh()
 
     def delete(self, ids: Iterable[str]) -> None:
         docs = self.store.get_many(ids, with_body=False)
@@ -182,37 +191,107 @@ class Indexer:
         """
         written = list(written)
         self.store.refresh()
-        policy_ids = {d.id for d in written if d.kind is Kind.POLICY}
+        # The written documents are as the store holds them; only others are read back.
+        written_policies = {d.id: d for d in written if d.kind is Kind.POLICY}
         policy_keys = [key for d in written for key in link_keys(d)]
         interpretation_ids = {d.id for d in written if d.kind is Kind.INTERPRETATION}
         for ids in self.store.lookup("interprets_key", policy_keys).values():
             interpretation_ids.update(ids)
-        if not interpretation_ids:
-            if policy_ids:  # a re-indexed policy keeps no stale list
-                stale = self.store.get_many(policy_ids, with_body=False)
-                self.store.patch({pid: {"interpretations": []} for pid, p in stale.items() if p.interpretations})
-            return
         interpretations = self.store.get_many(interpretation_ids, with_body=False)
         keys = {doc_id: reference_key(doc.interprets_ref) for doc_id, doc in interpretations.items()}
         holders = self.store.lookup("link_keys", [k for k in keys.values() if k])
         target = {doc_id: (holders.get(key) or [None])[0] if key else None for doc_id, key in keys.items()}
-        affected = policy_ids | {t for t in target.values() if t} | {
+        others = {t for t in target.values() if t} | {
             doc.interprets.id for doc in interpretations.values() if doc.interprets}
-        policies = self.store.get_many(affected, with_body=False)
+        policies = {**self.store.get_many(others - written_policies.keys(), with_body=False), **written_policies}
         updates: dict[str, dict] = {}
         for doc_id, doc in interpretations.items():
             policy = policies.get(target[doc_id] or "")
             link = LinkedDocument(id=policy.id, title=policy.title) if policy else None
             if doc.interprets != link:
                 updates[doc_id] = {"interprets": link}
+        listing: dict[str, list[LinkedDocument]] = {}
+        for doc_id, policy_id in sorted(target.items()):
+            if policy_id:
+                listing.setdefault(policy_id, []).append(LinkedDocument(id=doc_id, title=interpretations[doc_id].title))
         for policy_id, policy in policies.items():
-            listed = sorted(
-                (LinkedDocument(id=i.id, title=i.title) for i_id, i in interpretations.items() if target[i_id] == policy_id),
-                key=lambda link: link.id,
-            )
+            listed = listing.get(policy_id, [])
             if policy.interpretations != listed:
                 updates[policy_id] = {"interpretations": listed}
         self.store.patch(updates)
 
-    def _bar_disabled(self) -> bool | None:
-        return None if self.progress is None else not self.progress
+    def _bar(self, **options) -> tqdm:
+        disable = None if self.progress is None else not self.progress
+        return tqdm(file=sys.stderr, disable=disable, leave=False, **options)
+
+    @contextmanager
+    def _pool(self, files: int) -> Iterator[Pool]:
+        if self.workers < 2 or files < self.PARALLEL_MIN_FILES:
+            yield InProcess()
+            return
+        # fork shares the loaded dictionary with the workers; spawn where there is no fork
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method)) as pool:
+            yield pool
+
+
+class _Run:
+    """The writing side of one indexing run: records in, batches out to the store.
+
+    Records whose content hash the store already holds are counted and dropped; a
+    repeated id within the run is written as it last appears.
+    """
+
+    def __init__(self, store: Store, summary: IndexSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.batch: dict[str, IndexRecord] = {}
+        self.seen: dict[str, str] = {}  # id -> content hash written or kept in this run
+        self.families: set[str] = set()
+        self.written: list[Document] = []
+
+    def add(self, records: Iterable[IndexRecord]) -> None:
+        for record in records:
+            self.batch[record.document.id] = record
+            if len(self.batch) >= BATCH_SIZE:
+                self.flush()
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, {}
+        if not batch:
+            return
+        new = [doc_id for doc_id in batch if doc_id not in self.seen]
+        stored = self.store.content_hashes(new)
+        stored.update({doc_id: self.seen[doc_id] for doc_id in batch if doc_id in self.seen})
+        changed = []
+        for doc_id, record in batch.items():
+            previous = stored.get(doc_id)
+            if doc_id in self.seen:
+                pass  # counted when first seen
+            elif previous is None:
+                self.summary.added += 1
+            elif previous == record.content_hash:
+                self.summary.unchanged += 1
+            else:
+                self.summary.updated += 1
+            self.seen[doc_id] = record.content_hash
+            if previous != record.content_hash:
+                changed.append(record)
+        # A version that moved to another family leaves its old family to be refreshed.
+        moved = self.store.get_many([r.document.id for r in changed if r.document.id in stored], with_body=False)
+        self.families.update(doc.family for doc in moved.values())
+        self.store.upsert(changed)
+        self.families.update(r.document.family for r in changed)
+        # relinking needs titles, numbers and references, not the text
+        self.written.extend(r.document.model_copy(update={"body": ""}) for r in changed)
+
+
+class Pool(Protocol):
+    def map(self, fn: Callable, iterable: Iterable, chunksize: int = 1) -> Iterator: ...
+
+
+class InProcess:
+    """The Pool of one worker: this process."""
+
+    def map(self, fn: Callable, iterable: Iterable, chunksize: int = 1) -> Iterator:
+        return map(fn, iterable)

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", metavar="PATH")
     index.add_argument("--report", type=Path, help="write the failures as JSON to this file")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument("--workers", type=_positive_int, default=None,
+                       help="processes that parse and segment (default: the number of cores)")
 
     serve = commands.add_parser("serve", help="run the HTTP API, search page and widget")
     with_store(serve)
@@ -54,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def _store_url(args: argparse.Namespace) -> str:
     return args.store or get_settings().store
 
@@ -63,7 +72,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from policy_search.stores import open_store
 
     store = open_store(_store_url(args), get_settings().index)
-    summary = Indexer(store, progress=False if args.quiet else None).index_paths(args.paths)
+    summary = Indexer(store, progress=False if args.quiet else None, workers=args.workers).index_paths(args.paths)
     print(summary.describe())
     for failure in summary.failed:
         print(f"  failed: {failure.path}: {failure.reason}", file=sys.stderr)

@@ -9,7 +9,6 @@ both stores index (see :class:`Validity`), so a document indexed as 尚未生效
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -57,6 +56,32 @@ class Article(BaseModel):
     text: str
 
 
+# An article as stored: (number, start, end) when its text is body[start:end], as it is
+# for laws, whose body is their articles; else (number, text). Far cheaper to move
+# between processes and to store than the text again.
+ArticleSpan = tuple[str, int, int] | tuple[str, str]
+
+
+def article_spans(body: str, articles: list[Article]) -> list[ArticleSpan]:
+    spans: list[ArticleSpan] = []
+    position = 0
+    for article in articles:
+        start = body.find(article.text, position) if article.text else -1
+        if start < 0:
+            spans.append((article.number, article.text))
+        else:
+            position = start + len(article.text)
+            spans.append((article.number, start, position))
+    return spans
+
+
+def articles_from_spans(body: str, spans: list) -> list[Article]:
+    return [
+        Article(number=span[0], text=body[span[1] : span[2]] if len(span) == 3 else span[1])
+        for span in spans
+    ]
+
+
 class Document(BaseModel):
     """One document version, with the field names of the public API."""
 
@@ -102,10 +127,7 @@ class Document(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of what the source says (derived and linked fields left out)."""
-        data = self.model_dump(
-            mode="json", exclude={"superseded_date", "interprets", "interpretations"}
-        )
-        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        canonical = self.model_dump_json(exclude={"superseded_date", "interprets", "interpretations"})
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

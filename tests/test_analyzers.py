@@ -2,7 +2,7 @@
 
 import pytest
 
-from analyzers import doc_number_key, index_tokens, normalize_doc_number, query_terms
+from analyzers import doc_number_key, index_tokens, normalize_doc_number, normalize_text, query_terms
 from analyzers.highlight import highlight, snippet
 
 
@@ -37,3 +37,14 @@ def test_snippet_centres_on_the_matches():
     html = snippet(text, ["政府信息"], length=60)
     assert "<mark>政府信息</mark>" in html and html.startswith("…") and html.endswith("…")
     assert len(html.replace("<mark>", "").replace("</mark>", "")) <= 62
+
+
+def test_fast_folding_equals_nfkc_and_lower_case():
+    import unicodedata
+
+    from analyzers.normalize import _FOLD
+
+    # every character NFKC rewrites, amid Chinese text, astral characters and combining marks
+    text = "第十二条" + "，".join(chr(code) for code in sorted(_FOLD)) + "𝐀𝟙ｶﾞ"
+    assert normalize_text(text) == unicodedata.normalize("NFKC", text).lower()
+    assert normalize_text("ＡＢＣ，（２０２１）") == "abc,(2021)"

@@ -13,7 +13,7 @@ from indexer.dates import parse_date
 from indexer.encoding import decode
 from indexer.portal_html import parse_portal_html
 from policy_search import search as search_service
-from policy_search.schema import Kind
+from policy_search.schema import Kind, public_fields
 
 MALFORMED = ROOT / "tests" / "data" / "malformed"
 PUTIAN_TITLE = "莆田市人民政府办公室关于进一步加强政策文件解读发布工作的通知"
@@ -146,3 +146,20 @@ def test_broken_files_are_reported_and_the_rest_indexed(empty_store, tmp_path):
         "truncated.html": "the page has no body",
     }
     assert summary.added == 3 and empty_store.count() == 3
+
+
+def test_worker_processes_index_what_one_process_indexes(empty_store, tmp_path):
+    from conftest import make_store
+
+    parallel = Indexer(empty_store, progress=False, workers=2)
+    parallel.PARALLEL_MIN_FILES = 0  # the fixtures are fewer files than make workers worth it
+    summary = parallel.index_paths([FIXTURES])
+    reference = make_store("sqlite", tmp_path / "one-process")
+    Indexer(reference, progress=False, workers=1).index_paths([FIXTURES])
+    everything = search_service.make_request(size=100)
+    ids = [h.document.id for h in reference.search(everything).hits]
+    assert summary.documents == len(ids) == empty_store.count()
+    expected, actual = reference.get_many(ids), empty_store.get_many(ids)
+    for doc_id in ids:
+        assert public_fields(actual[doc_id], date.today()) == public_fields(expected[doc_id], date.today())
+    assert any(doc.articles for doc in actual.values())

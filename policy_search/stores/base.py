@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from policy_search.query import SearchRequest, SearchResult
-from policy_search.schema import Document
+from policy_search.schema import Article, ArticleSpan, Document, article_spans, articles_from_spans
 
 
 class StoreError(Exception):
@@ -21,12 +21,30 @@ class StoreUnavailable(StoreError):
 
 @dataclass
 class IndexRecord:
-    """A document with the tokens the store indexes, segmented once by `analyzers`."""
+    """What a store writes for one document: its fields, the tokens it indexes (segmented
+    once by `analyzers`) and its articles as spans of the body.
+
+    `document.articles` is empty: the articles travel as `article_spans`, which cost little
+    to pass between the indexer's processes. `IndexRecord.of` builds one from a document.
+    """
 
     document: Document
     title_tokens: str
     body_tokens: str
     content_hash: str
+    article_spans: list[ArticleSpan] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: Document, title_tokens: str, body_tokens: str, content_hash: str) -> IndexRecord:
+        return cls(
+            document=doc.model_copy(update={"articles": []}),
+            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=content_hash,
+            article_spans=article_spans(doc.body, doc.articles),
+        )
+
+    @property
+    def articles(self) -> list[Article]:
+        return articles_from_spans(self.document.body, self.article_spans)
 
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),
@@ -64,7 +82,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def get_many(self, ids: Iterable[str], with_body: bool = True) -> dict[str, Document]:
-        """Documents by id (the ids that exist); `with_body=False` leaves body out."""
+        """Documents by id (the ids that exist); `with_body=False` leaves body and articles out."""
 
     def get(self, doc_id: str) -> Document | None:
         return self.get_many([doc_id]).get(doc_id)

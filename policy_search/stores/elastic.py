@@ -75,7 +75,9 @@ MAPPINGS: dict[str, Any] = {
 }
 # Boost of title over body, as the embedded store weights its FTS columns.
 _TITLE_BOOST = 10
-# Fields kept out of _source in documents returned without body.
+# What a document without its text leaves out.
+_TEXT = ["body", "articles"]
+# Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key"]
 
@@ -181,7 +183,7 @@ class ElasticsearchStore(Store):
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        excludes = _INTERNAL if with_body else [*_INTERNAL, "body"]
+        excludes = _INTERNAL if with_body else [*_INTERNAL, *_TEXT]
         response = self._call(self.client.mget, index=self.alias, ids=ids, source_excludes=excludes)
         return {d["_id"]: Document.model_validate(d["_source"]) for d in response["docs"] if d.get("found")}
 
@@ -204,7 +206,7 @@ class ElasticsearchStore(Store):
         result: dict[str, list[Document]] = {family_id: [] for family_id in family_ids}
         for start in range(0, len(family_ids), 1000):
             query = {"terms": {"family_id": family_ids[start : start + 1000]}}
-            for hit in self._scan(query, excludes=[*_INTERNAL, "body"]):
+            for hit in self._scan(query, excludes=[*_INTERNAL, *_TEXT]):
                 doc = Document.model_validate(hit["_source"])
                 result[doc.family].append(doc)
         return result
@@ -239,7 +241,7 @@ class ElasticsearchStore(Store):
             "track_total_hits": True,
             "sort": self._sort(request),
             "aggs": {field: self._facet_agg(request, field, filters) for field in request.facets},
-            "_source": {"excludes": _INTERNAL},
+            "_source": {"excludes": [*_INTERNAL, "articles"]},
         }
         response = self._call(self.client.search, index=self.alias, **body)
         hits = [
@@ -325,6 +327,7 @@ def _status_query(status: Status, day: date) -> dict:
 def _source(record: IndexRecord) -> dict:
     doc = record.document
     source = doc.model_dump(mode="json")
+    source["articles"] = [article.model_dump() for article in record.articles]
     source.update({k: v.isoformat() for k, v in validity_values(doc).items()})
     source.update(
         family_id=doc.family,

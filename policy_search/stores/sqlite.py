@@ -1,8 +1,9 @@
 """The embedded store: one SQLite file, full text in FTS5, no server.
 
-Text is indexed as the space-separated tokens that `analyzers` produce, which FTS5's
-unicode61 tokenizer splits back into exactly those tokens, so Chinese words match as
-words. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
+Text is indexed as the space-separated tokens that `analyzers` produce, lower-cased and
+without punctuation, which FTS5's ascii tokenizer (the fastest; it splits on ASCII
+spaces and punctuation only) turns back into exactly those tokens, so Chinese words match
+as words. A document's articles sit in their own column, read only with the full text. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
 table. Status is evaluated in SQL from the validity dates for the day asked about.
 """
 
@@ -23,6 +24,7 @@ from policy_search.schema import (
     MULTI_VALUED_FIELDS,
     STATUS_CONDITIONS,
     Document,
+    articles_from_spans,
     Status,
     link_keys,
     reference_key,
@@ -30,7 +32,7 @@ from policy_search.schema import (
 )
 from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -54,7 +56,8 @@ CREATE TABLE IF NOT EXISTS documents (
     expired_on TEXT NOT NULL,
     content_hash TEXT,
     data TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    articles TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_family ON documents (family_id);
 CREATE INDEX IF NOT EXISTS documents_doc_number ON documents (doc_number_key);
@@ -67,7 +70,7 @@ CREATE TABLE IF NOT EXISTS document_values (
 CREATE INDEX IF NOT EXISTS document_values_doc ON document_values (doc_rowid);
 CREATE INDEX IF NOT EXISTS document_values_field ON document_values (field, value);
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
-    title, body, tokenize = "unicode61 remove_diacritics 0"
+    title, body, tokenize = "ascii"
 );
 """
 
@@ -142,6 +145,14 @@ class SQLiteStore(Store):
 
     def create(self) -> None:
         with self._write_lock, self._cursor() as cursor:
+            version = None
+            if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+                row = cursor.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                version = row and int(row[0])
+            if version is not None and version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} holds an index of schema version {version}, this version uses "
+                    f"{SCHEMA_VERSION}: delete the file and index again")
             cursor.executescript(_SCHEMA)
             cursor.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -181,8 +192,8 @@ class SQLiteStore(Store):
         cursor.execute(
             """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
                    doc_type, region, family_id, year, publish_date, effective_date,
-                   valid_from, superseded_on, repealed_on, expired_on, content_hash, data, body)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   valid_from, superseded_on, repealed_on, expired_on, content_hash, data, body, articles)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 doc.id, doc.kind.value, doc.title, doc.doc_number,
                 doc_number_key(doc.doc_number) if doc.doc_number else None,
@@ -190,7 +201,7 @@ class SQLiteStore(Store):
                 _iso(doc.publish_date), _iso(doc.effective_date),
                 validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
                 validity["expired_on"], record.content_hash,
-                _data(doc), doc.body,
+                _data(doc), doc.body, json.dumps(record.article_spans, ensure_ascii=False),
             ),
         )
         rowid = cursor.lastrowid
@@ -241,15 +252,15 @@ class SQLiteStore(Store):
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        body = "body" if with_body else "''"
+        text = "body, articles" if with_body else "'', '[]'"
         result: dict[str, Document] = {}
         with self._cursor() as cursor:
             for chunk in _chunks(ids, 500):
                 rows = cursor.execute(
-                    f"SELECT data, {body} FROM documents WHERE id IN ({_marks(chunk)})", chunk
+                    f"SELECT data, {text} FROM documents WHERE id IN ({_marks(chunk)})", chunk
                 ).fetchall()
-                for data, text in rows:
-                    doc = _document(data, text)
+                for data, body, articles in rows:
+                    doc = _document(data, body, articles)
                     result[doc.id] = doc
         return result
 
@@ -275,7 +286,7 @@ class SQLiteStore(Store):
                     chunk,
                 ).fetchall()
                 for family_id, data in rows:
-                    result[family_id].append(_document(data, ""))
+                    result[family_id].append(_document(data))
         return result
 
     def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
@@ -410,12 +421,14 @@ def _match_expression(terms: list[str]) -> str:
 
 
 def _data(doc: Document) -> str:
-    return json.dumps(doc.model_dump(mode="json", exclude={"body"}), ensure_ascii=False)
+    return doc.model_dump_json(exclude={"body", "articles"})
 
 
-def _document(data: str, body: str) -> Document:
+def _document(data: str, body: str = "", articles: str = "[]") -> Document:
     doc = Document.model_validate_json(data)
     doc.body = body
+    if articles != "[]":
+        doc.articles = articles_from_spans(body, json.loads(articles))
     return doc
 
 
