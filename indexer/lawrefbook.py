@@ -140,6 +140,14 @@ def issuers_of(event: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def issuers_in_title(title: str) -> list[str]:
+    """Issuers a title begins with: 最高人民法院、最高人民检察院关于… (joint texts without history lines)."""
+    if "关于" not in title:
+        return []
+    names = re.split(r"[、\s]+", title.split("关于", 1)[0])
+    return [name for name in names if re.fullmatch(r"[\u4e00-\u9fff]{2,20}(?:法院|检察院|部|委员会|总局|局|署|银行|办公厅|国务院)", name)]
+
+
 def doc_number_of(event: str) -> str | None:
     text = event.replace("中华人民共和国", "")
     match = re.search(f"((?:[\u4e00-\u9fff]+、)?[\u4e00-\u9fff]*令第{_NUMERAL}号)", text)
@@ -261,9 +269,11 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     # only a line of this version's date names this version's number
     version_lines = [line for line in history if line.day == version]
     doc_number = next((n for n in (doc_number_of(line.event) for line in version_lines) if n), None)
-    enacting = [line for line in history if "通过" in line.event] or [
-        line for line in history if re.search("公布|发布", line.event)]
-    issuers = issuers_of(enacting[0].event) if enacting else []
+    issuers = next((found for found in map(issuers_of, (line.event for line in version_lines)) if found), [])
+    if not issuers:  # this version's line names no body: the one that enacted the text
+        enacting = [line for line in history if "通过" in line.event] or [
+            line for line in history if re.search("公布|发布", line.event)]
+        issuers = issuers_of(enacting[0].event) if enacting else issuers_in_title(title)
     if not issuers and len(relative.parts) > 2 and relative.parts[0] == "部门规章":
         issuers = [relative.parts[1]]
     if not issuers:
