@@ -62,8 +62,16 @@ def highlight(text: str, terms: list[str]) -> str:
     return render(text, match_spans(text, terms))
 
 
+# An article heading where a line begins (lines are joined by spaces in snippets).
+_ARTICLE_START = re.compile(r"(?:^| )(第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?)[ \u3000]")
+
+
 def snippet(text: str, terms: list[str], length: int = 120) -> str:
-    """A passage of about `length` characters around the densest matches, as HTML."""
+    """A passage of about `length` characters around the densest matches, as HTML.
+
+    In a text of articles (a law), a passage that starts inside an article is headed by
+    that article's number: 第十二条 …
+    """
     text = " ".join(text.split())
     spans = match_spans(text, terms)
     if not spans:
@@ -78,4 +86,17 @@ def snippet(text: str, terms: list[str], length: int = 120) -> str:
     start = max(0, best_start - length // 6)
     end = min(len(text), start + length)
     start = max(0, min(start, end - length))
-    return ("…" if start > 0 else "") + render(text, spans, start, end) + ("…" if end < len(text) else "")
+    heading = _article_before(text, best_start)
+    if heading and heading[0] >= start:  # the article's own heading is in the passage: start there
+        start, end = heading[0], min(len(text), heading[0] + length)
+        heading = None
+    prefix = html.escape(heading[1]) + " …" if heading else ("…" if start > 0 else "")
+    return prefix + render(text, spans, start, end) + ("…" if end < len(text) else "")
+
+
+def _article_before(text: str, position: int) -> tuple[int, str] | None:
+    """The start and number of the article that holds `position`, if the text has articles."""
+    found = None
+    for match in _ARTICLE_START.finditer(text, 0, position + 1):
+        found = (match.start(1), match.group(1))
+    return found

@@ -49,6 +49,13 @@ class Segmenter:
             tag = parts[2] if len(parts) > 2 else None
             self._add_word(word, freq, tag)
 
+    def add_word(self, word: str, freq: int | None = None) -> None:
+        self._add_word(word, freq, None)
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's precise cut of the text as it is (no normalisation)."""
+        return list(self._cut(text))
+
     def index_text(self, text: str) -> str:
         """The tokens to index, separated by whitespace: every word and the dictionary
         words inside longer ones (jieba's search mode)."""

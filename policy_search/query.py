@@ -22,11 +22,23 @@ class Sort(StrEnum):
     EFFECTIVE = "effective"
 
 
+class Scope(StrEnum):
+    ALL = "all"
+    TITLE = "title"
+
+
 @dataclass
 class SearchRequest:
     """A validated search: the terms are already segmented by `analyzers`."""
 
     terms: list[str] = field(default_factory=list)
+    # The query as understood: normalised, simplified, abbreviations expanded (for ranking).
+    text: str = ""
+    # Quoted phrases and excluded words, each as the index tokens it consists of, in order.
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded: list[list[str]] = field(default_factory=list)
+    # Where the words must occur: "all" (title or body) or "title".
+    scope: Scope = field(default_factory=lambda: Scope.ALL)
     # Set when the whole query is a document number: match that number exactly instead.
     doc_number_key: str | None = None
     page: int = 1
@@ -38,12 +50,18 @@ class SearchRequest:
     date_to: date | None = None
     valid_on: date = field(default_factory=date.today)
     current: bool = False
+    # False: hits come without body and articles (ranking needs titles and dates only).
+    with_body: bool = True
     facets: tuple[str, ...] = DEFAULT_FACETS
     facet_size: int = FACET_SIZE
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
+
+    @property
+    def has_words(self) -> bool:
+        return bool(self.terms or self.phrases)
 
 
 @dataclass

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from analyzers import doc_number_key, index_tokens, query_terms
-from analyzers.normalize import DOC_NUMBER_PATTERN
+from analyzers import index_tokens, query_terms
+from analyzers.query import parse_query
 from analyzers.highlight import highlight, snippet
 from policy_search.query import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
     MAX_RESULT_WINDOW,
+    Hit,
+    Scope,
     SearchRequest,
     SearchResult,
     Sort,
 )
+from policy_search.ranking import RERANK_WINDOW, rerank
 from policy_search.schema import FACET_FIELDS, DEFAULT_FACETS, Kind, Status, facet_label, public_fields
 from policy_search.stores import Store
 
@@ -48,6 +50,7 @@ def make_request(
     valid_on: date | None = None,
     current: bool = False,
     facets: str | list[str] | None = None,
+    field: str | None = None,
 ) -> SearchRequest:
     """Validate what a user asked for and turn it into a store request."""
     q = q.strip()
@@ -66,21 +69,29 @@ def make_request(
     if date_from and date_to and date_from > date_to:
         raise InvalidRequest("date_from", "date_from is after date_to")
     clean_filters: dict[str, list[str]] = {}
-    for field, values in (filters or {}).items():
-        if field not in FACET_FIELDS:
-            raise InvalidRequest(field, "not a filter field")
+    for name, values in (filters or {}).items():
+        if name not in FACET_FIELDS:
+            raise InvalidRequest(name, "not a filter field")
         values = [v.strip() for v in values if v and v.strip()]
-        allowed = _ALLOWED_VALUES.get(field)
+        allowed = _ALLOWED_VALUES.get(name)
         for value in values:
             if allowed and value not in allowed:
-                raise InvalidRequest(field, f"unknown value {value!r}; use one of {', '.join(sorted(allowed))}")
+                raise InvalidRequest(name, f"unknown value {value!r}; use one of {', '.join(sorted(allowed))}")
         if values:
-            clean_filters[field] = list(dict.fromkeys(values))
+            clean_filters[name] = list(dict.fromkeys(values))
     facet_fields = _facet_fields(facets)
-    number = DOC_NUMBER_PATTERN.fullmatch(unicodedata.normalize("NFKC", q)) if q else None
+    try:
+        scope = Scope(field or "all")
+    except ValueError:
+        raise InvalidRequest("field", f"unknown field {field!r}; use one of {', '.join(s.value for s in Scope)}") from None
+    parsed = parse_query(q)
     return SearchRequest(
-        terms=query_terms(q) if q else [],
-        doc_number_key=doc_number_key(q) if number else None,
+        terms=parsed.terms,
+        text=parsed.text,
+        phrases=parsed.phrases,
+        excluded=parsed.excluded,
+        scope=scope,
+        doc_number_key=parsed.doc_number_key,
         page=page,
         size=size,
         sort=sort_order,
@@ -110,19 +121,31 @@ def highlight_terms(q: str) -> list[str]:
     return list(dict.fromkeys([*words, *(t for t in index_tokens(q) if len(t) > 1)]))
 
 
+def run_search(store: Store, request: SearchRequest) -> SearchResult:
+    """The store's answer, ranked (see `ranking`) when relevance orders it."""
+    if request.doc_number_key:
+        result = store.search(request)
+        if result.total:
+            return result
+        request = replace(request, doc_number_key=None)  # not a known number: search its words
+    if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
+        return store.search(request)
+    window = store.search(replace(request, page=1, size=RERANK_WINDOW, with_body=False))
+    hits = rerank(window.hits, request)[request.offset : request.offset + request.size]
+    full = store.get_many([hit.document.id for hit in hits])
+    hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
+    return SearchResult(total=window.total, hits=hits, facets=window.facets)
+
+
 def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
     """Run a search and return the response body of `GET /api/v1/search`."""
     started = time.perf_counter()
-    if q.strip() and not request.terms:
+    if q.strip() and not request.has_words and not request.excluded:
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
-    elif request.doc_number_key:
-        result = store.search(request)
-        if not result.total:  # not a known number after all: search its words
-            result = store.search(replace(request, doc_number_key=None))
     else:
-        result = store.search(request)
-    marks = highlight_terms(q) if q.strip() else []
+        result = run_search(store, request)
+    marks = highlight_terms(request.text) if request.text else []
     results = []
     for hit in result.hits:
         doc = hit.document

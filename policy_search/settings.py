@@ -13,6 +13,7 @@ class Settings(BaseSettings):
 
     store: str = Field("sqlite:///var/policy-search.db", description="store URL: sqlite:///file.db or http://host:9200")
     index: str = Field("policies", description="Elasticsearch alias of the index")
+    synonyms: str = Field("", description="a synonym file (`short => long` a line) added to the shipped one")
     cors_origins: str = Field("", description="comma-separated origins allowed to call the API from a browser")
 
     @property

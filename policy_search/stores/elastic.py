@@ -17,7 +17,7 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elastics
 from elasticsearch import TransportError
 
 from analyzers import doc_number_key
-from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
+from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.schema import (
     STATUS_CONDITIONS,
     Document,
@@ -241,7 +241,7 @@ class ElasticsearchStore(Store):
             "track_total_hits": True,
             "sort": self._sort(request),
             "aggs": {field: self._facet_agg(request, field, filters) for field in request.facets},
-            "_source": {"excludes": [*_INTERNAL, "articles"]},
+            "_source": {"excludes": [*_INTERNAL, "articles"] if request.with_body else [*_INTERNAL, *_TEXT]},
         }
         response = self._call(self.client.search, index=self.alias, **body)
         hits = [
@@ -254,14 +254,12 @@ class ElasticsearchStore(Store):
         must: list[dict] = []
         if request.doc_number_key:
             must.append({"term": {"doc_number_key": request.doc_number_key}})
-        elif request.terms:
-            must.append({
-                "combined_fields": {
-                    "query": " ".join(request.terms),
-                    "fields": [f"title_tokens^{_TITLE_BOOST}", "body_tokens"],
-                    "operator": "and",
-                }
-            })
+        fields = ["title_tokens"] if request.scope is Scope.TITLE else [f"title_tokens^{_TITLE_BOOST}", "body_tokens"]
+        if not request.doc_number_key and request.terms:
+            must.append({"combined_fields": {"query": " ".join(request.terms), "fields": fields, "operator": "and"}})
+        if not request.doc_number_key:
+            must.extend(_phrase_query(tokens, fields) for tokens in request.phrases)
+        must_not = [_phrase_query(tokens, ["title_tokens", "body_tokens"]) for tokens in request.excluded]
         hard: list[dict] = []
         if request.date_from or request.date_to:
             bounds = {}
@@ -272,7 +270,9 @@ class ElasticsearchStore(Store):
             hard.append({"range": {"publish_date": bounds}})
         if request.current:
             hard.append(_status_query(Status.IN_FORCE, request.valid_on))
-        return {"bool": {"must": must or [{"match_all": {}}], "filter": hard}}
+        if request.doc_number_key:
+            must_not = []
+        return {"bool": {"must": must or [{"match_all": {}}], "filter": hard, "must_not": must_not}}
 
     def _filters(self, request: SearchRequest) -> dict[str, dict]:
         """One query per filtered field, so each facet can leave its own out."""
@@ -307,7 +307,7 @@ class ElasticsearchStore(Store):
     @staticmethod
     def _sort(request: SearchRequest) -> list:
         by_date = lambda field, order: {field: {"order": order, "missing": "_last"}}  # noqa: E731
-        if request.terms and request.sort is Sort.RELEVANCE:
+        if request.has_words and request.sort is Sort.RELEVANCE:
             return ["_score", by_date("publish_date", "desc"), {"id": "asc"}]
         return {
             Sort.RELEVANCE: [by_date("publish_date", "desc"), {"id": "asc"}],
@@ -315,6 +315,11 @@ class ElasticsearchStore(Store):
             Sort.DATE_ASC: [by_date("publish_date", "asc"), {"id": "asc"}],
             Sort.EFFECTIVE: [by_date("effective_date", "desc"), {"id": "asc"}],
         }[request.sort]
+
+
+def _phrase_query(tokens: list[str], fields: list[str]) -> dict:
+    """The tokens in sequence in any of the fields (as FTS5 matches a quoted phrase)."""
+    return {"multi_match": {"query": " ".join(tokens), "type": "phrase", "fields": fields}}
 
 
 def _status_query(status: Status, day: date) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers import doc_number_key
-from policy_search.query import FacetCount, Hit, SearchRequest, SearchResult, Sort
+from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.schema import (
     MULTI_VALUED_FIELDS,
     STATUS_CONDITIONS,
@@ -319,14 +319,15 @@ class SQLiteStore(Store):
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def _hits(self, cursor: sqlite3.Cursor, request: SearchRequest, where: str, params: list) -> list[Hit]:
-        if request.terms and request.sort is Sort.RELEVANCE and not request.doc_number_key:
+        body = "d.body" if request.with_body else "''"
+        if request.has_words and request.sort is Sort.RELEVANCE and not request.doc_number_key:
             sql = (
-                "SELECT d.data, d.body, bm25(documents_fts, ?, ?) AS rank FROM documents_fts"
+                f"SELECT d.data, {body}, bm25(documents_fts, ?, ?) AS rank FROM documents_fts"
                 " JOIN documents d ON d.rowid = documents_fts.rowid"
                 f" WHERE documents_fts MATCH ? AND {where}"
                 " ORDER BY rank, d.publish_date IS NULL, d.publish_date DESC, d.id LIMIT ? OFFSET ?"
             )
-            args = [*_BM25_WEIGHTS, _match_expression(request.terms), *params, request.size, request.offset]
+            args = [*_BM25_WEIGHTS, _match_expression(request), *params, request.size, request.offset]
             return [Hit(_document(data, body), -rank) for data, body, rank in cursor.execute(sql, args)]
         order = {
             Sort.DATE: "d.publish_date IS NULL, d.publish_date DESC, d.id",
@@ -334,7 +335,7 @@ class SQLiteStore(Store):
             Sort.DATE_ASC: "d.publish_date IS NULL, d.publish_date ASC, d.id",
             Sort.EFFECTIVE: "d.effective_date IS NULL, d.effective_date DESC, d.id",
         }[request.sort]
-        sql = f"SELECT d.data, d.body FROM documents d WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = f"SELECT d.data, {body} FROM documents d WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         rows = cursor.execute(sql, [*params, request.size, request.offset])
         return [Hit(_document(data, body), None) for data, body in rows]
 
@@ -345,9 +346,12 @@ class SQLiteStore(Store):
         if request.doc_number_key:
             clauses.append("d.doc_number_key = ?")
             params.append(request.doc_number_key)
-        elif request.terms:
+        elif request.has_words:
             clauses.append("d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-            params.append(_match_expression(request.terms))
+            params.append(_match_expression(request))
+        if request.excluded and not request.doc_number_key:
+            clauses.append("d.rowid NOT IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+            params.append(" OR ".join(_phrase(tokens) for tokens in request.excluded))
         for field, values in request.filters.items():
             if field == without or not values:
                 continue
@@ -415,9 +419,15 @@ def _status_sql(status: Status, day: date) -> tuple[str, list[str]]:
     return f"({sql})", [day.isoformat()] * len(conditions)
 
 
-def _match_expression(terms: list[str]) -> str:
-    # Every term must occur (implicit AND); quoting keeps FTS5 from reading operators.
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+def _match_expression(request: SearchRequest) -> str:
+    # Every word and phrase must occur (implicit AND); quoting keeps FTS5 from reading
+    # operators in what users typed.
+    expression = " ".join([_phrase([term]) for term in request.terms] + [_phrase(p) for p in request.phrases])
+    return f"{{title}} : ({expression})" if request.scope is Scope.TITLE else expression
+
+
+def _phrase(tokens: list[str]) -> str:
+    return '"' + " ".join(token.replace('"', '""') for token in tokens) + '"'
 
 
 def _data(doc: Document) -> str:

@@ -32,13 +32,17 @@ def search(
     valid_on: Annotated[date | None, Query(description="day for which statuses are computed")] = None,
     current: Annotated[bool, Query(description="only versions in force on valid_on")] = False,
     facets: Annotated[str | None, Query(description="comma list of facet fields")] = None,
+    field: Annotated[str | None, Query(description="where the words must occur: all (default) or title")] = None,
 ) -> dict:
     """Repeat a filter parameter for OR within a field; different fields combine with AND.
-    A facet's counts apply the other fields' filters but not its own."""
+    A facet's counts apply the other fields' filters but not its own.
+
+    In `q`: "quoted phrases", -excluded words, abbreviations (道交法), traditional
+    characters and document numbers in any bracket style are understood."""
     filters = {"issuer": issuer, "level": level, "status": status, "kind": kind, "doc_type": doc_type,
                "topic": topic, "region": region, "year": year}
     request = search_service.make_request(
         q, page=page, size=size, sort=sort, filters=filters, date_from=date_from, date_to=date_to,
-        valid_on=valid_on, current=current, facets=facets,
+        valid_on=valid_on, current=current, facets=facets, field=field,
     )
     return search_service.search(store, q, request)
