@@ -92,7 +92,9 @@ def doc_number_key(doc_number: str) -> str:
     return key[:-1] if key.endswith("号") else key
 
 
-# Looks like a document number: an issuer abbreviation, a bracketed year, a serial number.
+# Looks like a document number: an issuer abbreviation, a bracketed year, a serial number
+# (莆政办网传〔2021〕13号), or an order number (国务院令第711号).
 DOC_NUMBER_PATTERN = re.compile(
     r"[\u4e00-\u9fff]{1,12}\s*[\[\(【〔﹝〖（［{]\s*(?:19|20)\d\d\s*[\]\)】〕﹞〗）］}]\s*\d{1,5}\s*号?"
+    r"|[\u4e00-\u9fff]{1,20}令\s*第\s*\d{1,5}\s*号?"
 )

@@ -131,7 +131,15 @@ def run_search(store: Store, request: SearchRequest) -> SearchResult:
     if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
         return store.search(request)
     window = store.search(replace(request, page=1, size=RERANK_WINDOW, with_body=False))
-    hits = rerank(window.hits, request)[request.offset : request.offset + request.size]
+    candidates = {hit.document.id: hit for hit in window.hits}
+    if request.scope is Scope.ALL and window.total > RERANK_WINDOW:
+        # Where many texts mention the words, the document titled by them can rank below the
+        # window on body matches: the best title matches are candidates too.
+        titles = store.search(replace(request, page=1, size=RERANK_WINDOW // 2, with_body=False,
+                                      scope=Scope.TITLE, facets=()))
+        for hit in titles.hits:
+            candidates.setdefault(hit.document.id, hit)
+    hits = rerank(list(candidates.values()), request)[request.offset : request.offset + request.size]
     full = store.get_many([hit.document.id for hit in hits])
     hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
     return SearchResult(total=window.total, hits=hits, facets=window.facets)

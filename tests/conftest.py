@@ -94,6 +94,19 @@ def sample_store(request, tmp_path_factory) -> Iterator[Store]:
                               lambda indexer: indexer.index_documents(sample_documents()))
 
 
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def corpus_store(request, tmp_path_factory) -> Iterator[Store]:
+    """A store of each kind holding ../shared/corpus/lawrefbook and fixtures/ (read-only);
+    `store.summary` is the indexing run's summary. Built once per test session."""
+    if not (CORPUS / "lawrefbook").is_dir():
+        pytest.skip(f"the corpus is not at {CORPUS / 'lawrefbook'}")
+    store = make_store(request.param, tmp_path_factory.mktemp("corpus"))
+    store.summary = Indexer(store, progress=False).index_paths([CORPUS / "lawrefbook", FIXTURES])
+    yield store
+    store.drop()
+    store.close()
+
+
 def _index_fixtures(indexer: Indexer) -> None:
     summary = indexer.index_paths([FIXTURES])
     assert summary.failed == [], summary.failed

@@ -10,8 +10,7 @@ from datetime import date
 
 import pytest
 
-from conftest import CORPUS, FIXTURES, STORE_KINDS, make_store
-from indexer import Indexer
+from conftest import CORPUS
 from policy_search.documents import versions_view
 from policy_search.schema import make_id
 from policy_search.search import make_request
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.skipif(not LAWREFBOOK.is_dir(), reason=f"the corpus is 
 
 # Markdown documents in the corpus (its README says 3,475; the sidecars list 3,471 of them)
 CORPUS_VERSIONS = 3475
-
-
-@pytest.fixture(scope="module", params=STORE_KINDS)
-def corpus_store(request, tmp_path_factory):
-    store = make_store(request.param, tmp_path_factory.mktemp("corpus"))
-    store.summary = Indexer(store, progress=False).index_paths([LAWREFBOOK, FIXTURES])
-    yield store
-    store.drop()
-    store.close()
 
 
 def version(store, source_path: str):

@@ -1,0 +1,111 @@
+"""Query understanding and ranking on the real corpus, on both stores: what a citizen or a
+clerk types, and what must come first."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from analyzers import normalize_text
+from policy_search.search import make_request, run_search, search
+
+TODAY = date(2026, 1, 1)
+
+
+def top(store, q: str, **options) -> list:
+    request = make_request(q, valid_on=options.pop("valid_on", TODAY), **options)
+    return [hit.document for hit in run_search(store, request).hits]
+
+
+def test_a_short_title_finds_the_law_in_force_first(corpus_store):
+    docs = top(corpus_store, "公司法")
+    assert docs[0].title == "中华人民共和国公司法" and docs[0].publish_date == date(2023, 12, 29)
+    # the replaced version stays findable, right below the one in force
+    assert docs[1].title == "中华人民共和国公司法" and docs[1].publish_date == date(2018, 10, 26)
+
+
+def test_the_version_in_force_on_a_past_day_comes_first(corpus_store):
+    docs = top(corpus_store, "公司法", valid_on=date(2024, 3, 1))
+    assert docs[0].publish_date == date(2018, 10, 26)
+
+
+def test_an_exact_full_title_comes_first(corpus_store):
+    title = "最高人民法院关于审理政府信息公开行政案件若干问题的规定"
+    assert top(corpus_store, title)[0].title == title
+
+
+@pytest.mark.parametrize("typed, title", [
+    ("道交法", "中华人民共和国道路交通安全法"),
+    ("民诉法", "中华人民共和国民事诉讼法"),
+    ("治安法", "中华人民共和国治安管理处罚法"),
+    ("个保法", "中华人民共和国个人信息保护法"),
+])
+def test_abbreviations_find_the_law(corpus_store, typed, title):
+    assert top(corpus_store, typed)[0].title == title
+
+
+def test_synonym_file_added_by_staff(corpus_store, tmp_path, monkeypatch):
+    from analyzers import query
+    from policy_search.settings import get_settings
+
+    extra = tmp_path / "synonyms.txt"
+    extra.write_text("# our own\n营商条例 => 优化营商环境条例\n", encoding="utf-8")
+    monkeypatch.setenv("POLICY_SEARCH_SYNONYMS", str(extra))
+    for cached in (get_settings, query.synonyms):
+        cached.cache_clear()
+    try:
+        assert top(corpus_store, "营商条例")[0].title == "优化营商环境条例"
+    finally:
+        monkeypatch.delenv("POLICY_SEARCH_SYNONYMS")
+        for cached in (get_settings, query.synonyms):
+            cached.cache_clear()
+
+
+@pytest.mark.parametrize("typed", ["個人信息保護法", "中華人民共和國個人信息保護法"])
+def test_traditional_characters_find_simplified_text(corpus_store, typed):
+    assert top(corpus_store, typed)[0].title == "中华人民共和国个人信息保护法"
+
+
+@pytest.mark.parametrize("typed", ["国务院令第711号", "国务院令第７１１号", "国务院令 第711号", "国务院令第711"])
+def test_order_numbers_in_any_width_find_the_regulation(corpus_store, typed):
+    assert top(corpus_store, typed)[0].title == "中华人民共和国政府信息公开条例"
+
+
+def test_a_quoted_phrase_must_occur_in_sequence(corpus_store):
+    # as in web search, punctuation between the words of a phrase does not count
+    loose = run_search(corpus_store, make_request("信息 公开", size=100, valid_on=TODAY))
+    phrase = run_search(corpus_store, make_request('"信息公开"', size=100, valid_on=TODAY))
+    assert 0 < phrase.total < loose.total
+    for hit in phrase.hits:
+        text = re.sub(r"[^\w]", "", normalize_text(hit.document.title + hit.document.body))
+        assert "信息公开" in text
+
+
+def test_an_excluded_word_removes_documents(corpus_store):
+    with_word = run_search(corpus_store, make_request("政府信息公开", size=100, valid_on=TODAY))
+    without = run_search(corpus_store, make_request("政府信息公开 -条例", size=100, valid_on=TODAY))
+    assert 0 < without.total < with_word.total
+    for hit in without.hits:
+        assert "条例" not in hit.document.title + hit.document.body
+
+
+def test_title_scope_matches_titles_only(corpus_store):
+    anywhere = run_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY))
+    titles = run_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY, field="title"))
+    assert 0 < titles.total < anywhere.total
+    assert all("个人信息" in hit.document.title for hit in titles.hits)
+
+
+def test_a_law_snippet_names_its_article(corpus_store):
+    request = make_request("个人信息 处理者 告知", valid_on=TODAY)
+    response = search(corpus_store, "个人信息 处理者 告知", request)
+    law = next(r for r in response["results"] if r["title"] == "中华人民共和国个人信息保护法")
+    assert law["snippet_html"].lstrip("…").startswith("第") and "条" in law["snippet_html"][:8]
+
+
+@pytest.mark.parametrize("typed", ['"未闭合的引号', "-", "--条例", '""', "AND OR NOT", "(政府", "*", "title:政府", "^~"])
+def test_no_query_syntax_is_an_error(corpus_store, typed):
+    response = search(corpus_store, typed, make_request(typed, valid_on=TODAY))
+    assert response["total"] >= 0
