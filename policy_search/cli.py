@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--valid-on", type=_iso_date)
     search.add_argument("--current", action="store_true", help="only versions in force")
     search.add_argument("--json", action="store_true", help="print the API's JSON")
+    search.add_argument("--field", choices=["all", "title"], help="where the words must occur")
+
+    current = commands.add_parser("current", help="the version in force of a regulation, today or on a day")
+    with_store(current)
+    current.add_argument("title", help="full or short title, e.g. 公司法")
+    current.add_argument("--on", type=_iso_date, help="the day, YYYY-MM-DD (default today)")
+    current.add_argument("--json", action="store_true", help="print the API's JSON")
     return parser
 
 
@@ -103,7 +110,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
     request = search_service.make_request(
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
-        valid_on=args.valid_on, current=args.current,
+        valid_on=args.valid_on, current=args.current, field=args.field,
     )
     response = search_service.search(store, args.query, request)
     if args.json:
@@ -117,12 +124,33 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_current(args: argparse.Namespace) -> int:
+    from policy_search import documents
+    from policy_search.stores import open_store
+
+    store = open_store(_store_url(args), get_settings().index)
+    day = args.on or date.today()
+    try:
+        doc = documents.current_document(store, args.title, day)
+    except documents.NoVersionInForce as error:
+        print(error, file=sys.stderr)
+        return 1
+    view = documents.document_view(store, doc.id, day)
+    if args.json:
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+        return 0
+    meta = " · ".join(x for x in ("、".join(view["issuers"]), view["doc_number"], view["publish_date"]) if x)
+    print(f"{view['title']} ({view['status_label']} on {day.isoformat()})\n  {meta}\n  id {view['id']}")
+    print("  versions: " + ", ".join(f"{v['publish_date']} {v['status_label']}" for v in view["versions"]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from policy_search.search import InvalidRequest
     from policy_search.stores import StoreError
 
     args = build_parser().parse_args(argv)
-    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search}[args.command]
+    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
     try:
         return handler(args)
     except InvalidRequest as error:

@@ -5,8 +5,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from policy_search.schema import STATUS_LABELS, Document, ordered_versions, public_fields, status_on
+from analyzers import normalize_text
+from analyzers.query import expand_abbreviations, to_simplified
+from policy_search.query import Sort
+from policy_search.ranking import title_tier
+from policy_search.schema import (
+    STATUS_LABELS,
+    Document,
+    Status,
+    ordered_versions,
+    public_fields,
+    status_on,
+    suggest_key,
+    title_key,
+)
 from policy_search.stores import Store
+
+MAX_SUGGESTIONS = 20
+
+
+class NoVersionInForce(LookupError):
+    """No regulation matches a title, or none of its versions is in force on the day."""
 
 
 def version_summaries(versions: list[Document], day: date) -> list[dict[str, Any]]:
@@ -39,6 +58,38 @@ def document_view(store: Store, doc_id: str, day: date) -> dict[str, Any] | None
     versions = store.family_versions([doc.family])[doc.family] or [doc]
     data["versions"] = version_summaries(versions, day)
     return data
+
+
+def current_document(store: Store, title: str, day: date) -> Document:
+    """The version in force on `day` of the regulation that best matches `title`."""
+    from policy_search.search import make_request, run_search  # search builds on this module
+
+    request = make_request(title, valid_on=day, size=20, sort=Sort.RELEVANCE.value, facets=[])
+    hits = run_search(store, request).hits if request.has_words else []
+    if not hits:
+        raise NoVersionInForce(f"no regulation matches {title!r}")
+    query_key = title_key(request.text)
+    best = min(hits, key=lambda hit: title_tier(hit.document.title, query_key, request.terms))
+    family = best.document.family
+    versions = store.family_versions([family])[family] or [best.document]
+    in_force = [doc for doc in ordered_versions(versions) if status_on(doc, day) is Status.IN_FORCE]
+    if not in_force:
+        raise NoVersionInForce(f"no version of {best.document.title} is in force on {day.isoformat()}")
+    return store.get(in_force[-1].id)
+
+
+def suggestions(store: Store, q: str, size: int, day: date) -> list[dict[str, str]]:
+    """Title completions for what a user has typed so far: one per title, pointing at the
+    version in force on `day` where there is one."""
+    key = suggest_key(expand_abbreviations(to_simplified(normalize_text(q))))
+    if not key:
+        return []
+    chosen: dict[str, Document] = {}
+    for doc in store.suggest(key, limit=size * 5):
+        held = chosen.get(doc.title)
+        if held is None or (status_on(doc, day) is Status.IN_FORCE and status_on(held, day) is not Status.IN_FORCE):
+            chosen[doc.title] = doc
+    return [{"text": doc.title, "id": doc.id} for doc in list(chosen.values())[:size]]
 
 
 def _iso(value: date | None) -> str | None:

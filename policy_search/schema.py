@@ -138,6 +138,21 @@ def title_key(title: str) -> str:
     return key.removeprefix("中华人民共和国")
 
 
+def suggest_key(text: str) -> str:
+    """The form in which typed prefixes and titles are compared for completion."""
+    return re.sub(r"[\s《》〈〉<>\"“”]", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def suggest_keys(doc: Document) -> list[str]:
+    """What a title can be completed from: its start, its short title (without
+    中华人民共和国), and what follows 关于 (国务院办公厅关于… is found by typing 关于's object)."""
+    key = suggest_key(doc.title)
+    keys = [key, key.removeprefix("中华人民共和国")]
+    if "关于" in key:
+        keys.append(key.split("关于", 1)[1])
+    return [k for k in dict.fromkeys(keys) if k]
+
+
 def link_keys(doc: Document) -> list[str]:
     """How an interpretation may name this policy: its document number or its title."""
     if doc.kind is not Kind.POLICY:

@@ -109,3 +109,52 @@ def test_a_law_snippet_names_its_article(corpus_store):
 def test_no_query_syntax_is_an_error(corpus_store, typed):
     response = search(corpus_store, typed, make_request(typed, valid_on=TODAY))
     assert response["total"] >= 0
+
+
+def test_current_version_today_and_on_a_past_day(corpus_store):
+    from policy_search.documents import current_document
+
+    assert current_document(corpus_store, "公司法", TODAY).publish_date == date(2023, 12, 29)
+    assert current_document(corpus_store, "中华人民共和国公司法", date(2024, 3, 1)).publish_date == date(2018, 10, 26)
+    assert current_document(corpus_store, "道路运输条例", date(2022, 6, 1)).publish_date == date(2022, 3, 29)
+
+
+def test_current_endpoint_answers_404_when_nothing_is_in_force(corpus_store):
+    from fastapi.testclient import TestClient
+
+    from policy_search.settings import Settings
+    from search_api.app import create_app
+
+    client = TestClient(create_app(Settings(), corpus_store))
+    found = client.get("/api/v1/current", params={"title": "个人信息保护法", "on": "2022-01-01"})
+    assert found.status_code == 200
+    assert found.json()["title"] == "中华人民共和国个人信息保护法" and found.json()["status"] == "in_force"
+    # the law was published on 2021-08-20 and took effect on 2021-11-01
+    early = client.get("/api/v1/current", params={"title": "个人信息保护法", "on": "2021-09-01"})
+    assert early.status_code == 404 and "in force on 2021-09-01" in early.json()["error"]["message"]
+    assert client.get("/api/v1/current", params={"title": ""}).status_code == 422
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("公司", "中华人民共和国公司法"),          # a prefix of the short title
+    ("中华人民共和国个人信", "中华人民共和国个人信息保护法"),
+    ("北京市物业", "北京市物业管理条例"),
+    ("政府信息公开", "中华人民共和国政府信息公开条例"),
+    ("道交法", "中华人民共和国道路交通安全法"),  # an abbreviation
+    ("個人信息", "中华人民共和国个人信息保护法"),  # traditional characters
+])
+def test_suggestions_complete_titles(corpus_store, typed, expected):
+    from fastapi.testclient import TestClient
+
+    from policy_search.settings import Settings
+    from search_api.app import create_app
+
+    client = TestClient(create_app(Settings(), corpus_store))
+    response = client.get("/api/v1/suggest", params={"q": typed, "size": 8})
+    assert response.status_code == 200
+    suggestions = response.json()["suggestions"]
+    texts = [s["text"] for s in suggestions]
+    assert expected in texts and len(texts) == len(set(texts)) <= 8
+    chosen = next(s for s in suggestions if s["text"] == expected)
+    # a title of several versions points at the one in force
+    assert client.get(f"/api/v1/documents/{chosen['id']}").json()["is_current"]

@@ -108,6 +108,11 @@ class Store(abc.ABC):
         """Ids of the documents holding each value in `field`, newest first."""
 
     @abc.abstractmethod
+    def suggest(self, prefix_key: str, limit: int) -> list[Document]:
+        """Documents (without text) with a `schema.suggest_keys` key starting with
+        `prefix_key`, at most `limit`, shortest titles first."""
+
+    @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
 
     @abc.abstractmethod

@@ -24,6 +24,7 @@ from policy_search.schema import (
     Status,
     link_keys,
     reference_key,
+    suggest_keys,
     validity_values,
 )
 from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
@@ -70,6 +71,8 @@ MAPPINGS: dict[str, Any] = {
         "expired_on": _DATE,
         "content_hash": _KEYWORD,
         "link_keys": _KEYWORD,
+        "suggest_keys": _KEYWORD,
+        "title_length": {"type": "integer"},
         "interprets_key": _KEYWORD,
     },
 }
@@ -79,7 +82,7 @@ _TITLE_BOOST = 10
 _TEXT = ["body", "articles"]
 # Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
-             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key"]
+             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length"]
 
 
 class ElasticsearchStore(Store):
@@ -111,6 +114,8 @@ class ElasticsearchStore(Store):
 
     def create(self) -> None:
         if self._call(self.client.indices.exists_alias, name=self.alias):
+            # fields added since the index was made (documents get them when re-indexed)
+            self._call(self.client.indices.put_mapping, index=self.alias, properties=MAPPINGS["properties"])
             return
         concrete = f"{self.alias}-v1"
         self._call(
@@ -225,6 +230,16 @@ class ElasticsearchStore(Store):
                     if value in result:
                         result[value].append(hit["_id"])
         return result
+
+    def suggest(self, prefix_key: str, limit: int) -> list[Document]:
+        response = self._call(
+            self.client.search, index=self.alias, size=limit,
+            query={"prefix": {"suggest_keys": prefix_key}},
+            sort=[{"title_length": {"order": "asc"}}, {"publish_date": {"order": "desc", "missing": "_last"}},
+                  {"id": "asc"}],
+            source={"excludes": [*_INTERNAL, *_TEXT]},
+        )
+        return [Document.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
 
     def count(self) -> int:
         return self._call(self.client.count, index=self.alias)["count"]
@@ -342,6 +357,8 @@ def _source(record: IndexRecord) -> dict:
         body_tokens=record.body_tokens,
         content_hash=record.content_hash,
         link_keys=link_keys(doc),
+        suggest_keys=suggest_keys(doc),
+        title_length=len(doc.title),
         interprets_key=reference_key(doc.interprets_ref),
     )
     return source

@@ -28,6 +28,7 @@ from policy_search.schema import (
     Status,
     link_keys,
     reference_key,
+    suggest_keys,
     validity_values,
 )
 from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
@@ -208,6 +209,7 @@ class SQLiteStore(Store):
         values = {field: getattr(doc, attribute) for field, attribute in MULTI_VALUED_FIELDS.items()}
         values["link_keys"] = link_keys(doc)
         values["interprets_key"] = [key] if (key := reference_key(doc.interprets_ref)) else []
+        values["suggest"] = suggest_keys(doc)
         cursor.executemany(
             "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)",
             [(rowid, field, value) for field, items in values.items() for value in dict.fromkeys(items)],
@@ -303,6 +305,17 @@ class SQLiteStore(Store):
                 for value, doc_id in rows:
                     result[value].append(doc_id)
         return result
+
+    def suggest(self, prefix_key: str, limit: int) -> list[Document]:
+        # a range over the (field, value) index: every value that starts with the prefix
+        sql = (
+            "SELECT DISTINCT d.data FROM document_values v JOIN documents d ON d.rowid = v.doc_rowid"
+            " WHERE v.field = 'suggest' AND v.value >= ? AND v.value < ?"
+            " ORDER BY length(d.title), d.publish_date DESC, d.id LIMIT ?"
+        )
+        with self._cursor() as cursor:
+            rows = cursor.execute(sql, (prefix_key, prefix_key + "\U0010ffff", limit)).fetchall()
+        return [_document(data) for (data,) in rows]
 
     def count(self) -> int:
         with self._cursor() as cursor:
