@@ -158,3 +158,12 @@ def test_suggestions_complete_titles(corpus_store, typed, expected):
     chosen = next(s for s in suggestions if s["text"] == expected)
     # a title of several versions points at the one in force
     assert client.get(f"/api/v1/documents/{chosen['id']}").json()["is_current"]
+
+
+def test_government_terms_stay_whole_words(corpus_store):
+    # 政务公开 is one word of the shipped user dictionary: titles holding it come first and
+    # it is marked as one word, not as 政务 and 公开 apart
+    response = search(corpus_store, "政务公开", make_request("政务公开", valid_on=TODAY))
+    first = response["results"][0]
+    assert "政务公开" in first["title"]
+    assert "<mark>政务公开</mark>" in first["title_html"]
