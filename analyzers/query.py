@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key, normalize_text
 from analyzers.segment import default_segmenter
+from analyzers.synonyms import synonyms
 
 # Quotes people type, after NFKC (which leaves “” 「」 『』 as they are).
 _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
@@ -35,7 +34,7 @@ class ParsedQuery:
 
 
 def parse_query(q: str) -> ParsedQuery:
-    text = to_simplified(normalize_text(q)).strip()
+    text = normalize_query(q).strip()
     if DOC_NUMBER_PATTERN.fullmatch(text):
         return ParsedQuery(text=text, terms=_words(text), doc_number_key=doc_number_key(text))
     segmenter = default_segmenter()
@@ -70,39 +69,12 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text) if text else text
 
 
+def normalize_query(text: str) -> str:
+    """What a user typed, folded (NFKC, lower case) and in simplified characters."""
+    return to_simplified(normalize_text(text))
+
+
 # --- abbreviations -----------------------------------------------------------------------
-
-
-def default_synonyms_file() -> Path:
-    return Path(str(resources.files("analyzers") / "data" / "synonyms.txt"))
-
-
-def read_synonyms(path: Path) -> dict[str, str]:
-    """`short => long` rules of a synonym file (comments start with #)."""
-    rules: dict[str, str] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        short, arrow, long = line.partition("=>")
-        if not arrow or not short.strip() or not long.strip():
-            raise ValueError(f"{path}:{number}: expected `short => long`, got {line!r}")
-        rules[normalize_text(short.strip())] = normalize_text(long.strip())
-    return rules
-
-
-@lru_cache(maxsize=1)
-def synonyms() -> dict[str, str]:
-    """The shipped rules, plus those of the file named by the POLICY_SEARCH_SYNONYMS setting."""
-    from policy_search.settings import get_settings  # settings live with the service
-
-    rules = read_synonyms(default_synonyms_file())
-    if extra := get_settings().synonyms:
-        rules.update(read_synonyms(Path(extra)))
-    segmenter = default_segmenter()
-    for short in rules:  # so that an abbreviation is cut as one word
-        segmenter.add_word(short, 2_000)
-    return rules
 
 
 def expand_abbreviations(text: str) -> str:

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from analyzers.normalize import normalize_text
+from analyzers.synonyms import SHORT_FORM_FREQUENCY, synonyms
 
 # Characters that both stores treat as parts of a token are word characters; anything
 # else (punctuation, underscores) separates words.
@@ -85,8 +86,12 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def default_segmenter() -> Segmenter:
+    """jieba with the government-terms dictionary and the synonym file's short forms."""
     with _lock:
-        return Segmenter([default_user_dict()])
+        segmenter = Segmenter([default_user_dict()])
+        for short in synonyms():  # an abbreviation is cut as one word
+            segmenter.add_word(short, SHORT_FORM_FREQUENCY)
+        return segmenter
 
 
 def index_text(text: str) -> str:

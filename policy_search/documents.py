@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analyzers import normalize_text
-from analyzers.query import expand_abbreviations, to_simplified
+from analyzers.query import expand_abbreviations, normalize_query
 from policy_search.query import Sort
-from policy_search.ranking import title_tier
 from policy_search.schema import (
     STATUS_LABELS,
     Document,
@@ -17,7 +15,6 @@ from policy_search.schema import (
     public_fields,
     status_on,
     suggest_key,
-    title_key,
 )
 from policy_search.stores import Store
 
@@ -64,12 +61,12 @@ def current_document(store: Store, title: str, day: date) -> Document:
     """The version in force on `day` of the regulation that best matches `title`."""
     from policy_search.search import make_request, run_search  # search builds on this module
 
-    request = make_request(title, valid_on=day, size=20, sort=Sort.RELEVANCE.value, facets=[])
+    # ranking puts the best title match first (or the version of its family in force)
+    request = make_request(title, valid_on=day, size=1, sort=Sort.RELEVANCE.value, facets=[])
     hits = run_search(store, request).hits if request.has_words else []
     if not hits:
         raise NoVersionInForce(f"no regulation matches {title!r}")
-    query_key = title_key(request.text)
-    best = min(hits, key=lambda hit: title_tier(hit.document.title, query_key, request.terms))
+    best = hits[0]
     family = best.document.family
     versions = store.family_versions([family])[family] or [best.document]
     in_force = [doc for doc in ordered_versions(versions) if status_on(doc, day) is Status.IN_FORCE]
@@ -81,7 +78,7 @@ def current_document(store: Store, title: str, day: date) -> Document:
 def suggestions(store: Store, q: str, size: int, day: date) -> list[dict[str, str]]:
     """Title completions for what a user has typed so far: one per title, pointing at the
     version in force on `day` where there is one."""
-    key = suggest_key(expand_abbreviations(to_simplified(normalize_text(q))))
+    key = suggest_key(expand_abbreviations(normalize_query(q)))
     if not key:
         return []
     chosen: dict[str, Document] = {}

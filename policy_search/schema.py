@@ -133,13 +133,12 @@ class Document(BaseModel):
 
 def title_key(title: str) -> str:
     """A title as compared when linking: folded, without 《》, spaces and the state name."""
-    key = unicodedata.normalize("NFKC", title).lower()
-    key = re.sub(r"[\s《》〈〉<>\"“”]", "", key)
-    return key.removeprefix("中华人民共和国")
+    return suggest_key(title).removeprefix("中华人民共和国")
 
 
 def suggest_key(text: str) -> str:
-    """The form in which typed prefixes and titles are compared for completion."""
+    """A title or typed text folded, without 《》, quotes and spaces: the form in which
+    titles are compared for completion (and, without the state name, for linking)."""
     return re.sub(r"[\s《》〈〉<>\"“”]", "", unicodedata.normalize("NFKC", text).lower())
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from analyzers import index_tokens, query_terms
+from analyzers import index_tokens
 from analyzers.query import parse_query
 from analyzers.highlight import highlight, snippet
 from policy_search.query import (
@@ -115,10 +115,9 @@ def _facet_fields(facets: str | list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def highlight_terms(q: str) -> list[str]:
+def highlight_terms(request: SearchRequest) -> list[str]:
     """The words to mark: the query's words and the dictionary words inside them."""
-    words = query_terms(q)
-    return list(dict.fromkeys([*words, *(t for t in index_tokens(q) if len(t) > 1)]))
+    return list(dict.fromkeys([*request.terms, *(t for t in index_tokens(request.text) if len(t) > 1)]))
 
 
 def run_search(store: Store, request: SearchRequest) -> SearchResult:
@@ -153,7 +152,7 @@ def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
         result = run_search(store, request)
-    marks = highlight_terms(request.text) if request.text else []
+    marks = highlight_terms(request) if request.text else []
     results = []
     for hit in result.hits:
         doc = hit.document

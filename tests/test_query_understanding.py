@@ -47,19 +47,20 @@ def test_abbreviations_find_the_law(corpus_store, typed, title):
 
 
 def test_synonym_file_added_by_staff(corpus_store, tmp_path, monkeypatch):
-    from analyzers import query
+    from analyzers import segment, synonyms
     from policy_search.settings import get_settings
 
     extra = tmp_path / "synonyms.txt"
     extra.write_text("# our own\n营商条例 => 优化营商环境条例\n", encoding="utf-8")
     monkeypatch.setenv("POLICY_SEARCH_SYNONYMS", str(extra))
-    for cached in (get_settings, query.synonyms):
+    caches = (get_settings, synonyms.synonyms, segment.default_segmenter)
+    for cached in caches:
         cached.cache_clear()
     try:
         assert top(corpus_store, "营商条例")[0].title == "优化营商环境条例"
     finally:
         monkeypatch.delenv("POLICY_SEARCH_SYNONYMS")
-        for cached in (get_settings, query.synonyms):
+        for cached in caches:
             cached.cache_clear()
 
 
