@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer import Indexer
 from policy_search.schema import Document
 from policy_search.settings import Settings
+from policy_search.stores import StoreUnavailable
 from policy_search.stores.sqlite import SQLiteStore
 from search_api import create_app
 
@@ -126,3 +129,16 @@ def test_a_store_without_an_index_is_unavailable_not_an_error(tmp_path):
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "store_unavailable"
     assert "Traceback" not in response.text
+
+
+def test_an_index_file_from_another_schema_version_is_refused_with_the_way_out(tmp_path):
+    path = tmp_path / "old.db"
+    Indexer(SQLiteStore(path), progress=False).index_documents([Document(id="x", title="关于政务公开的通知")])
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    client = TestClient(create_app(Settings(), store=SQLiteStore(path)))
+    response = client.get("/api/v1/search", params={"q": "政务公开"})
+    assert response.status_code == 503
+    assert "delete the file and index again" in response.json()["error"]["message"]
+    with pytest.raises(StoreUnavailable, match="schema version 1"):
+        SQLiteStore(path).create()

@@ -87,6 +87,14 @@ _COLUMNS = {
 _BM25_WEIGHTS = (10.0, 1.0)
 
 
+def _schema_version(connection: sqlite3.Connection) -> int | None:
+    """The schema version an existing index file was written with (None for a new file)."""
+    if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        return None
+    row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
 class SQLiteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -105,8 +113,16 @@ class SQLiteStore(Store):
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")
                 connection.execute("PRAGMA foreign_keys = ON")
+                version = _schema_version(connection)
             except (OSError, sqlite3.Error) as error:
                 raise StoreUnavailable(f"cannot open the database file {self.path}") from error
+            if version is not None and version != SCHEMA_VERSION:
+                connection.close()
+                # An index written by another version would answer with wrong columns: refuse it
+                # on every path (reads too), with the way out.
+                raise StoreUnavailable(
+                    f"{self.path} holds an index of schema version {version}, this version uses "
+                    f"{SCHEMA_VERSION}: delete the file and index again")
             self._local.connection = connection
         return connection
 
@@ -146,14 +162,6 @@ class SQLiteStore(Store):
 
     def create(self) -> None:
         with self._write_lock, self._cursor() as cursor:
-            version = None
-            if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
-                row = cursor.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                version = row and int(row[0])
-            if version is not None and version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} holds an index of schema version {version}, this version uses "
-                    f"{SCHEMA_VERSION}: delete the file and index again")
             cursor.executescript(_SCHEMA)
             cursor.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
