@@ -9,7 +9,7 @@ from policy_search import __version__
 from policy_search.settings import Settings, get_settings
 from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
-from search_api.routes import documents, health, search
+from search_api.routes import assets, documents, health, pages, search
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
-    for router in (search.router, documents.router, health.router):
+    for router in (search.router, documents.router, health.router, pages.router, assets.router):
         app.include_router(router)
+    app.mount("/static", assets.static_files(), name="static")
     return app

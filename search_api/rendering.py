@@ -1,0 +1,35 @@
+"""HTML rendering for the pages: one Jinja2 environment, and error pages in Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+
+# What a citizen reads when a page cannot be shown (the API's messages are for developers).
+ERROR_TITLES = {
+    400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 422: "请求参数有误",
+    500: "服务出现问题", 503: "检索服务暂时无法使用",
+}
+ERROR_MESSAGES = {
+    500: "服务处理请求时出现问题，请稍后再试。",
+    503: "检索索引暂时无法访问，请稍后再试。",
+}
+
+
+def is_page(request: Request) -> bool:
+    """Requests for the citizens' pages get HTML errors; the API keeps its JSON errors."""
+    path = request.url.path
+    return path == "/" or path.startswith("/documents/")
+
+
+def error_page(request: Request, status_code: int, message: str | None = None) -> HTMLResponse:
+    html = templates.get_template("error.html").render(
+        request=request, title=ERROR_TITLES.get(status_code, "出现错误"),
+        message=message or ERROR_MESSAGES.get(status_code, "无法显示此页面。"),
+    )
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,164 @@
+/*! policy-search widget: <script src="https://SERVICE/widget.js" defer></script>
+ *  <policy-search-box endpoint="https://SERVICE" issuer="…" region="…" kind="policy|interpretation"
+ *                     size="5" current link-template="https://portal/page?id={id}"></policy-search-box>
+ *  Shadow DOM, no framework; talks to nothing but its endpoint. Theme with CSS custom properties
+ *  on the element: --ps-accent, --ps-text, --ps-muted, --ps-background, --ps-border, --ps-mark,
+ *  --ps-radius, --ps-font.
+ */
+(() => {
+  "use strict";
+  if (customElements.get("policy-search-box")) return;
+
+  // Where this script came from is the default endpoint: one tag is enough.
+  const scriptOrigin = document.currentScript ? new URL(".", document.currentScript.src).href.replace(/\/$/, "") : "";
+  const FILTERS = ["issuer", "region", "kind", "level", "topic", "doc_type"];
+  const STYLE = `
+    :host { display: block; font-family: var(--ps-font, system-ui, "PingFang SC", "Microsoft YaHei", sans-serif);
+      color: var(--ps-text, #1f2328); --_accent: var(--ps-accent, #0b5cad); --_border: var(--ps-border, #d0d7de); }
+    form { display: flex; gap: .4rem; }
+    input { flex: 1; min-width: 0; font: inherit; padding: .5rem .7rem; border: 2px solid var(--_accent);
+      border-radius: var(--ps-radius, 6px); background: var(--ps-background, #fff); color: inherit; }
+    button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: var(--ps-radius, 6px);
+      background: var(--_accent); color: #fff; cursor: pointer; }
+    :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+    ul { list-style: none; margin: .4rem 0 0; padding: 0; border: 1px solid var(--_border);
+      border-radius: var(--ps-radius, 6px); background: var(--ps-background, #fff); }
+    ul:empty { display: none; }
+    li { border-top: 1px solid var(--_border); }
+    li:first-child { border-top: 0; }
+    li a { display: block; padding: .5rem .7rem; color: inherit; text-decoration: none; }
+    li a:hover, li[aria-selected="true"] a { background: color-mix(in srgb, var(--_accent) 10%, transparent); }
+    .title { color: var(--_accent); font-weight: 600; }
+    .meta { display: block; font-size: .85em; color: var(--ps-muted, #57606a); margin-top: .15rem; }
+    .badge { border: 1px solid currentColor; border-radius: 3px; padding: 0 .3em; margin-right: .4em; }
+    mark { background: var(--ps-mark, #fff3b0); color: inherit; }
+    .status { font-size: .85em; color: var(--ps-muted, #57606a); min-height: 1.2em; margin: .3rem 0 0; }
+    .more { font-size: .85em; color: var(--_accent); }
+    .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }`;
+
+  class PolicySearchBox extends HTMLElement {
+    constructor() {
+      super();
+      this.results = [];
+      this.active = -1;
+      this.asked = 0;
+      const root = this.attachShadow({ mode: "open" });
+      root.innerHTML = `<style>${STYLE}</style>
+        <form role="search" part="form">
+          <label class="hidden" for="q"></label>
+          <input id="q" type="search" part="input" autocomplete="off" role="combobox" aria-autocomplete="list"
+                 aria-expanded="false" aria-controls="results" maxlength="200">
+          <button type="submit" part="button">检索</button>
+        </form>
+        <p class="status" role="status" aria-live="polite"></p>
+        <ul id="results" role="listbox" part="results" aria-label="检索结果"></ul>
+        <a class="more" part="more" hidden>查看全部结果</a>`;
+      this.input = root.getElementById("q");
+      this.list = root.getElementById("results");
+      this.status = root.querySelector(".status");
+      this.more = root.querySelector(".more");
+      root.querySelector("label").textContent = "搜索政策文件";
+      root.querySelector("form").addEventListener("submit", (event) => { event.preventDefault(); this.search(); });
+      this.input.addEventListener("input", () => { clearTimeout(this.timer); this.timer = setTimeout(() => this.search(), 250); });
+      this.input.addEventListener("keydown", (event) => this.key(event));
+    }
+
+    connectedCallback() {
+      this.input.placeholder = this.getAttribute("placeholder") || "搜索政策文件、法规标题或文号";
+    }
+
+    get endpoint() { return (this.getAttribute("endpoint") || scriptOrigin || location.origin).replace(/\/$/, ""); }
+
+    get size() { return Math.min(Math.max(parseInt(this.getAttribute("size"), 10) || 5, 1), 20); }
+
+    query(q, size) {
+      const params = new URLSearchParams({ q });
+      for (const name of FILTERS) {
+        for (const value of (this.getAttribute(name) || "").split(",")) if (value.trim()) params.append(name, value.trim());
+      }
+      if (this.hasAttribute("current") && this.getAttribute("current") !== "false") params.set("current", "true");
+      if (size) params.set("size", String(size));
+      return params;
+    }
+
+    link(id) {
+      const template = this.getAttribute("link-template");
+      return template ? template.replace("{id}", encodeURIComponent(id)) : `${this.endpoint}/documents/${encodeURIComponent(id)}`;
+    }
+
+    async search() {
+      const q = this.input.value.trim();
+      const ticket = ++this.asked;
+      if (!q) { this.show([], ""); return; }
+      const params = this.query(q, this.size);
+      params.set("facets", "");
+      let body;
+      try {
+        const response = await fetch(`${this.endpoint}/api/v1/search?${params}`, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(String(response.status));
+        body = await response.json();
+      } catch (error) {
+        if (ticket === this.asked) this.show([], "检索服务暂时无法访问，请稍后再试。");
+        return;
+      }
+      if (ticket !== this.asked) return; // a newer query has been typed
+      this.show(body.results, body.total ? `共找到 ${body.total} 件，显示前 ${body.results.length} 件。` : "没有找到相关文件。");
+      this.more.hidden = body.total <= body.results.length;
+      this.more.href = `${this.endpoint}/?${this.query(q)}`;
+      this.dispatchEvent(new CustomEvent("policy-search-results", { detail: { query: q, total: body.total } }));
+    }
+
+    show(results, message) {
+      this.results = results;
+      this.active = -1;
+      this.status.textContent = message;
+      this.more.hidden = true;
+      this.input.setAttribute("aria-expanded", String(results.length > 0));
+      this.input.removeAttribute("aria-activedescendant");
+      this.list.replaceChildren(...results.map((hit, i) => {
+        const item = document.createElement("li");
+        item.id = `r${i}`;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.setAttribute("part", "result");
+        const anchor = document.createElement("a");
+        anchor.href = this.link(hit.id);
+        anchor.tabIndex = -1;
+        const title = document.createElement("span");
+        title.className = "title";
+        title.innerHTML = hit.title_html; // escaped by the service; only <mark> inside
+        const meta = document.createElement("span");
+        meta.className = "meta";
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = hit.status_label;
+        meta.append(badge, [hit.issuers.join("、"), hit.doc_number, hit.publish_date].filter(Boolean).join(" · "));
+        anchor.append(title, meta);
+        item.append(anchor);
+        return item;
+      }));
+    }
+
+    key(event) {
+      const count = this.results.length;
+      if ((event.key === "ArrowDown" || event.key === "ArrowUp") && count) {
+        event.preventDefault();
+        this.select((this.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count);
+      } else if (event.key === "Enter" && this.active >= 0) {
+        event.preventDefault();
+        this.list.children[this.active].querySelector("a").click();
+      } else if (event.key === "Escape") {
+        this.show([], "");
+      }
+    }
+
+    select(index) {
+      this.active = index;
+      Array.from(this.list.children).forEach((item, i) => item.setAttribute("aria-selected", String(i === index)));
+      this.input.setAttribute("aria-activedescendant", `r${index}`);
+      this.list.children[index].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  customElements.define("policy-search-box", PolicySearchBox);
+})();

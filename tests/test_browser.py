@@ -1,0 +1,295 @@
+"""The search page, a document page and the widget in a real headless Chromium.
+
+Driven by Playwright for Python with Debian's `chromium` (`executable_path`), against the
+service running in uvicorn on loopback over the project's fixtures. The widget is loaded
+by a host page on another origin: one in the service's CORS allow-list, one outside it.
+Screenshots go to docs/screenshots/ (committed; the README and docs show them).
+
+Skipped with a note where Chromium or Playwright is missing, unless
+POLICY_SEARCH_REQUIRE_BROWSER=1 (as in CI), which makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import uvicorn
+
+from policy_search.settings import Settings
+from search_api import create_app
+
+from conftest import ROOT, _index_fixtures, _indexed_store
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRE_BROWSER = os.environ.get("POLICY_SEARCH_REQUIRE_BROWSER") == "1"
+
+if REQUIRE_BROWSER:
+    import playwright.sync_api as playwright_api
+else:
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+expect = playwright_api.expect
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Service:
+    """policy-search served by uvicorn in a thread, as `policy-search serve` would."""
+
+    def __init__(self, app, port: int) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> _Service:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the service did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _host_page(service_url: str, query: str) -> bytes:
+    """A portal's page embedding the widget with one script tag, restricted by the query's
+    attributes (e.g. issuer=…), and themed with a custom property."""
+    attributes = " ".join(f'{name}="{values[0]}"' for name, values in parse_qs(query).items())
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某市人民政府门户网站</title>
+<style>body{{font-family:sans-serif;margin:0}} header{{background:#a40e26;color:#fff;padding:1rem 2rem}}
+main{{padding:1rem 2rem;max-width:720px}} policy-search-box{{--ps-accent:#a40e26}}</style></head>
+<body><header><h1>某市人民政府 · 政策文件库</h1></header><main><h2>政策文件检索</h2>
+<script src="{service_url}/widget.js" defer></script>
+<policy-search-box endpoint="{service_url}" {attributes} size="5"></policy-search-box>
+</main></body></html>""".encode()
+
+
+class _Portal:
+    """Another origin serving a host page; /?issuer=… sets the widget's attributes."""
+
+    def __init__(self, service_url: str, port: int) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                body = _host_page(service_url, urlsplit(self.path).query)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Portal:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        message = "Chromium was not found (apt-get install chromium): browser tests skipped"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " (POLICY_SEARCH_REQUIRE_BROWSER=1)")
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The service on the fixtures, and a portal on another port whose origin
+    (http://127.0.0.1:PORT) is allowed; the same portal reached as http://localhost:PORT is
+    another origin, not in the allow-list."""
+    service_port, portal_port = _free_port(), _free_port()
+    allowed = f"http://127.0.0.1:{portal_port}"
+    for store in _indexed_store("sqlite", tmp_path_factory.mktemp("browser"), _index_fixtures):
+        app = create_app(Settings(cors_origins=allowed), store=store)
+        with _Service(app, service_port) as service, _Portal(service.url, portal_port):
+            yield {"service": service.url, "allowed_portal": allowed,
+                   "other_portal": f"http://localhost:{portal_port}"}
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+
+def _total(page) -> int:
+    return int(page.locator("#total").inner_text())
+
+
+def test_a_typed_query_gives_highlighted_results(page, site):
+    page.goto(site["service"] + "/")
+    page.get_by_role("combobox", name="检索词").fill("政务公开")
+    page.keyboard.press("Enter")
+    expect(page.locator("#results-heading")).to_contain_text("“政务公开”的检索结果")
+    titles = page.locator(".result-title")
+    expect(titles.first).to_be_visible()
+    assert titles.count() >= 3
+    marks = page.locator(".result-title mark, .snippet mark")
+    assert "政务公开" in marks.all_inner_texts()
+    assert "q=%E6%94%BF%E5%8A%A1%E5%85%AC%E5%BC%80" in page.url  # the URL holds the query
+    # ranked by relevance like the API (the browse page's newest-first order is not kept)
+    ranked = page.request.get(site["service"] + "/api/v1/search?q=政务公开").json()["results"]
+    assert titles.all_inner_texts() == [hit["title"] for hit in ranked]
+    badges = page.locator(".result .badge").all_inner_texts()
+    assert "现行有效" in badges
+    _screenshot(page, "search-desktop.png")
+
+
+def test_suggestions_are_offered_and_chosen_with_the_keyboard(page, site):
+    page.goto(site["service"] + "/")
+    box = page.get_by_role("combobox", name="检索词")
+    box.press_sequentially("专利法", delay=30)
+    options = page.get_by_role("option")
+    expect(options.first).to_have_text("中华人民共和国专利法实施细则")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expect(box).to_have_value("中华人民共和国专利法实施细则")
+    expect(page.locator(".result-title").first).to_contain_text("专利法实施细则")
+
+
+def test_a_facet_narrows_results_and_counts_and_back_restores_them(page, site):
+    page.goto(site["service"] + "/?q=" + "政府信息公开")
+    before = _total(page)
+    level = page.locator('[data-facet="level"] label.check', has_text="行政法规")
+    count = int(level.locator(".count").inner_text())
+    assert 0 < count < before
+    other_facet_before = page.locator('[data-facet="kind"] .count').all_inner_texts()
+    level.locator("input").check()
+    expect(page.locator("#total")).to_have_text(str(count))
+    assert "level=%E8%A1%8C%E6%94%BF%E6%B3%95%E8%A7%84" in page.url
+    expect(page.locator('[data-facet="level"] input[value="行政法规"]')).to_be_checked()
+    # the other facets now count only what is left
+    after = [int(n) for n in page.locator('[data-facet="kind"] .count').all_inner_texts()]
+    assert sum(after) == count and after != [int(n) for n in other_facet_before]
+    for title in page.locator(".result .result-meta").all_inner_texts():
+        assert "行政法规" in title
+    page.go_back()
+    expect(page.locator("#total")).to_have_text(str(before))
+    expect(page.locator('[data-facet="level"] input[value="行政法规"]')).not_to_be_checked()
+
+
+def test_the_first_page_of_results_is_rendered_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site["service"] + "/?q=政务公开&level=地方规范性文件")
+    assert _total(page) == 2
+    assert page.locator(".result-title mark").count() >= 1
+    context.close()
+
+
+def test_a_document_page_shows_its_version_timeline_and_the_version_in_force(page, site):
+    page.goto(site["service"] + "/?q=专利法实施细则")
+    page.locator(".result", has=page.locator(".badge", has_text="已被修改")).locator(".result-title a").click()
+    expect(page.locator("h1")).to_have_text("中华人民共和国专利法实施细则")
+    versions = page.locator(".versions .version")
+    expect(versions).to_have_count(2)
+    assert "已被修改" in versions.nth(0).inner_text() and "本页" in versions.nth(0).inner_text()
+    assert "现行有效" in versions.nth(1).inner_text()
+    notice = page.locator(".notice")
+    expect(notice).to_contain_text("现行有效的版本是")
+    metadata = dict(zip(page.locator(".metadata th").all_inner_texts(),
+                        page.locator(".metadata td").all_inner_texts(), strict=True))
+    assert metadata["效力级别"] == "行政法规" and metadata["时效性"].startswith("已被修改")
+    assert page.locator('section.article[id="第一条"]').count() == 1
+    _screenshot(page, "document.png")
+    notice.get_by_role("link").click()
+    expect(page.locator(".versions .this-version .badge")).to_have_text("现行有效")
+    expect(page.locator(".notice")).to_have_count(0)
+
+
+def test_an_article_anchor_scrolls_to_the_article(page, site):
+    page.goto(site["service"] + "/?q=专利法实施细则")
+    page.locator(".result-title a").first.click()
+    page.goto(page.url + "#第十条")
+    expect(page.locator('section.article[id="第十条"]')).to_be_in_viewport()
+
+
+def test_the_search_page_on_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site["service"] + "/?q=政府信息公开")
+    filters = page.locator("#filters")
+    assert filters.get_attribute("open") is None  # folded away on a phone
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    _screenshot(page, "search-mobile.png")
+    page.locator("#filters > summary").click()
+    expect(page.locator('[data-facet="level"]')).to_be_visible()
+    context.close()
+
+
+def _widget_requests(page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def test_the_widget_works_on_an_allowed_portal_and_talks_only_to_its_endpoint(page, site):
+    requests = _widget_requests(page)
+    page.goto(site["allowed_portal"] + "/?issuer=深圳市人民政府办公厅")
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially("政策解读", delay=20)
+    results = page.locator("policy-search-box").get_by_role("option")
+    expect(results.first).to_be_visible()
+    titles = results.all_inner_texts()
+    assert titles and all("深圳" in title for title in titles), titles  # restricted to the issuer
+    assert page.locator("policy-search-box mark").count() >= 1
+    expect(page.locator("policy-search-box .status")).to_contain_text("共找到")
+    _screenshot(page, "widget.png")
+    origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in requests}
+    assert origins == {site["allowed_portal"], site["service"]}, origins
+    # keyboard: arrow to the first result, Enter opens its page on the service
+    box.press("ArrowDown")
+    expect(results.first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    page.wait_for_url(site["service"] + "/documents/**")
+    assert "深圳" in page.locator("h1").inner_text()
+
+
+def test_the_widget_is_refused_on_a_portal_outside_the_allow_list(page, site):
+    refused: list[str] = []
+    page.on("requestfailed", lambda request: refused.append(request.url))
+    page.goto(site["other_portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政务公开", delay=20)
+    expect(page.locator("policy-search-box .status")).to_have_text("检索服务暂时无法访问，请稍后再试。")
+    expect(page.locator("policy-search-box").get_by_role("option")).to_have_count(0)
+    assert any("/api/v1/search" in url for url in refused)
