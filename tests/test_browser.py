@@ -12,6 +12,7 @@ POLICY_SEARCH_REQUIRE_BROWSER=1 (as in CI), which makes that a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import uvicorn
@@ -274,6 +275,9 @@ def test_the_widget_works_on_an_allowed_portal_and_talks_only_to_its_endpoint(pa
     assert titles and all("深圳" in title for title in titles), titles  # restricted to the issuer
     assert page.locator("policy-search-box mark").count() >= 1
     expect(page.locator("policy-search-box .status")).to_contain_text("共找到")
+    # themed by the portal's CSS custom property, through the shadow root
+    accent = page.locator("policy-search-box button").evaluate("button => getComputedStyle(button).backgroundColor")
+    assert accent == "rgb(164, 14, 38)"
     _screenshot(page, "widget.png")
     origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in requests}
     assert origins == {site["allowed_portal"], site["service"]}, origins
@@ -293,3 +297,60 @@ def test_the_widget_is_refused_on_a_portal_outside_the_allow_list(page, site):
     expect(page.locator("policy-search-box .status")).to_have_text("检索服务暂时无法访问，请稍后再试。")
     expect(page.locator("policy-search-box").get_by_role("option")).to_have_count(0)
     assert any("/api/v1/search" in url for url in refused)
+
+
+def _violations(results) -> list[tuple[str, str, list]]:
+    return [(rule["id"], rule["help"], [node["target"] for node in rule["nodes"]])
+            for rule in results.response["violations"]]
+
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.mark.parametrize("path", ["/?q=政府信息公开", "/?q=专利法实施细则&current=true", "/documents/{first}"])
+def test_pages_meet_wcag_aa_as_checked_by_axe(page, site, path):
+    """axe-core's WCAG 2.1 A/AA rules: labels, contrast, landmarks, ARIA, language."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if "{first}" in path:
+        first = page.request.get(site["service"] + "/api/v1/search?q=滁政办电〔2019〕23号").json()["results"][0]
+        path = path.format(first=first["id"])
+    page.goto(site["service"] + path)
+    assert _violations(Axe().run(page, options=WCAG_AA)) == []
+
+
+def test_the_widget_meets_wcag_aa_as_checked_by_axe(page, site):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(site["allowed_portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政策解读", delay=20)
+    expect(page.locator("policy-search-box").get_by_role("option").first).to_be_visible()
+    assert _violations(Axe().run(page, context="policy-search-box", options=WCAG_AA)) == []
+
+
+def test_widget_results_can_link_to_the_portals_own_pages(page, site):
+    template = "https://www.example.gov.cn/zcwj?id={id}"
+    page.goto(site["allowed_portal"] + "/?" + urlencode({"link-template": template, "kind": "interpretation"}))
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("解读", delay=20)
+    options = page.locator("policy-search-box").get_by_role("option")
+    expect(options.first).to_be_visible()
+    hrefs = [option.get_attribute("href") for option in options.all()]
+    assert all(href.startswith("https://www.example.gov.cn/zcwj?id=") for href in hrefs), hrefs
+    assert len(hrefs) == 3  # the fixtures' three interpretations, and nothing else
+
+
+def test_sort_and_pages_change_in_place_and_stay_in_the_url(page, site):
+    page.goto(site["service"] + "/?kind=policy")
+    newest_first = page.locator(".result-meta").all_inner_texts()
+    page.get_by_label("排序").select_option("date_asc")
+    expect(page).to_have_url(re.compile(r"sort=date_asc"))
+    oldest_first = page.locator(".result-meta").all_inner_texts()
+    assert oldest_first != newest_first
+    dates = [re.search(r"发布 (\S+)", meta).group(1) for meta in oldest_first if "发布" in meta]
+    assert dates == sorted(dates)
+    page.get_by_role("navigation", name="分页").get_by_role("link", name="下一页").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator(".result-list")).to_have_attribute("start", "11")
+    assert "sort=date_asc" in page.url and "kind=policy" in page.url
+    page.go_back()
+    expect(page.locator(".result-list")).to_have_attribute("start", "1")

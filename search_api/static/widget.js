@@ -27,7 +27,7 @@
     li { border-top: 1px solid var(--_border); }
     li:first-child { border-top: 0; }
     li a { display: block; padding: .5rem .7rem; color: inherit; text-decoration: none; }
-    li a:hover, li[aria-selected="true"] a { background: color-mix(in srgb, var(--_accent) 10%, transparent); }
+    li a:hover, a[aria-selected="true"] { background: color-mix(in srgb, var(--_accent) 10%, transparent); }
     .title { color: var(--_accent); font-weight: 600; }
     .meta { display: block; font-size: .85em; color: var(--ps-muted, #57606a); margin-top: .15rem; }
     .badge { border: 1px solid currentColor; border-radius: 3px; padding: 0 .3em; margin-right: .4em; }
@@ -117,11 +117,12 @@
       this.input.removeAttribute("aria-activedescendant");
       this.list.replaceChildren(...results.map((hit, i) => {
         const item = document.createElement("li");
-        item.id = `r${i}`;
-        item.setAttribute("role", "option");
-        item.setAttribute("aria-selected", "false");
+        item.setAttribute("role", "none");
         item.setAttribute("part", "result");
-        const anchor = document.createElement("a");
+        const anchor = document.createElement("a"); // the option itself: no control nested in another
+        anchor.id = `r${i}`;
+        anchor.setAttribute("role", "option");
+        anchor.setAttribute("aria-selected", "false");
         anchor.href = this.link(hit.id);
         anchor.tabIndex = -1;
         const title = document.createElement("span");
@@ -146,7 +147,7 @@
         this.select((this.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count);
       } else if (event.key === "Enter" && this.active >= 0) {
         event.preventDefault();
-        this.list.children[this.active].querySelector("a").click();
+        this.list.querySelectorAll('[role="option"]')[this.active].click();
       } else if (event.key === "Escape") {
         this.show([], "");
       }
@@ -154,9 +155,10 @@
 
     select(index) {
       this.active = index;
-      Array.from(this.list.children).forEach((item, i) => item.setAttribute("aria-selected", String(i === index)));
-      this.input.setAttribute("aria-activedescendant", `r${index}`);
-      this.list.children[index].scrollIntoView({ block: "nearest" });
+      const options = this.list.querySelectorAll('[role="option"]');
+      options.forEach((option, i) => option.setAttribute("aria-selected", String(i === index)));
+      this.input.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({ block: "nearest" });
     }
   }
 
