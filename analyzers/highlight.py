@@ -9,20 +9,11 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
+from collections import Counter
+
+from analyzers.normalize import normalize_with_offsets
 
 Span = tuple[int, int]
-
-
-def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
-    """The normalised text and, for each of its characters, the original index."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char.lower()
-        chars.append(folded)
-        offsets.extend([index] * len(folded))
-    return "".join(chars), offsets
 
 
 def match_spans(text: str, terms: list[str]) -> list[Span]:
@@ -30,11 +21,13 @@ def match_spans(text: str, terms: list[str]) -> list[Span]:
     terms = [t for t in terms if t]
     if not terms or not text:
         return []
-    normalised, offsets = _normalised_with_offsets(text)
+    normalised, offsets = normalize_with_offsets(text)
     pattern = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
     spans: list[Span] = []
     for match in pattern.finditer(normalised):
-        start, end = offsets[match.start()], offsets[match.end() - 1] + 1
+        start, end = match.span()
+        if offsets is not None:
+            start, end = offsets[start], offsets[end - 1] + 1
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
@@ -77,13 +70,9 @@ def snippet(text: str, terms: list[str], length: int = 120) -> str:
     if not spans:
         cut = text[:length]
         return html.escape(cut) + ("…" if len(text) > length else "")
-    best_start, best_score = spans[0][0], -1
-    for index, (span_start, _) in enumerate(spans):
-        window_end = span_start + length
-        covered = {text[s:e].lower() for s, e in spans[index:] if e <= window_end}
-        if len(covered) > best_score:
-            best_start, best_score = span_start, len(covered)
-    start = max(0, best_start - length // 6)
+    lead = length // 6  # shown before the first match
+    best_start = _densest_window(text, spans, length - lead)
+    start = max(0, best_start - lead)
     end = min(len(text), start + length)
     start = max(0, min(start, end - length))
     heading = _article_before(text, best_start)
@@ -92,6 +81,28 @@ def snippet(text: str, terms: list[str], length: int = 120) -> str:
         heading = None
     prefix = html.escape(heading[1]) + " …" if heading else ("…" if start > 0 else "")
     return prefix + render(text, spans, start, end) + ("…" if end < len(text) else "")
+
+
+def _densest_window(text: str, spans: list[Span], length: int) -> int:
+    """Where the window of `length` characters holding the most distinct matched words
+    starts (at a match; the first such). One pass with a sliding window: a law can hold
+    thousands of matches."""
+    words = [text[start:end].lower() for start, end in spans]
+    in_window: Counter[str] = Counter()
+    best_start, best_score, last = spans[0][0], -1, 0
+    for first, (window_start, _) in enumerate(spans):
+        while last < len(spans) and spans[last][1] <= window_start + length:
+            in_window[words[last]] += 1
+            last += 1
+        if len(in_window) > best_score:
+            best_start, best_score = window_start, len(in_window)
+        if last > first:  # the window's first match leaves before the next start
+            in_window[words[first]] -= 1
+            if not in_window[words[first]]:
+                del in_window[words[first]]
+        else:
+            last = first + 1
+    return best_start
 
 
 def _article_before(text: str, position: int) -> tuple[int, str] | None:

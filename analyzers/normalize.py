@@ -70,6 +70,40 @@ def _fold(match: re.Match) -> str:
     return _FOLD[ord(match.group())]
 
 
+# Characters that do not normalise to exactly one character (ﬁ → fi, ㈠ → (一), İ → i̇ …),
+# combining marks (they compose with their neighbour) and anything astral.
+_NOT_ONE_FOR_ONE = re.compile(
+    _character_class(sorted(
+        {code for code, folded in _FOLD.items() if code < 0x10000 and len(folded.lower()) != 1}
+        | {code for code in range(0x80, 0x10000) if not 0xD800 <= code < 0xE000 and len(chr(code).lower()) != 1}
+    ))[:-1] + r"̀-ͯ᪰-᫿᷀-᷿⃐-⃿゙゚︠-︯ﾞﾟ"
+    r"𐀀-􏿿]"
+)
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """`normalize_text` character by character, with the index in `text` of each character
+    of the result; None instead of the list where every character stays one character (the
+    usual case), so that positions are the same in both."""
+    breaks = list(_NOT_ONE_FOR_ONE.finditer(text))
+    if not breaks:
+        return normalize_text(text), None
+    parts: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in breaks:  # the runs between them map one for one
+        run = normalize_text(text[position : match.start()])
+        parts.append(run)
+        offsets.extend(range(position, match.start()))
+        folded = unicodedata.normalize("NFKC", match.group()).lower()
+        parts.append(folded)
+        offsets.extend([match.start()] * len(folded))
+        position = match.end()
+    parts.append(normalize_text(text[position:]))
+    offsets.extend(range(position, len(text)))
+    return "".join(parts), offsets
+
+
 # A year in any bracket style people use in document numbers: [2021] (2021) （2021）
 # 【2021】 〔2021〕 ［2021］ ﹝2021﹞ … (NFKC has already made full-width forms ASCII).
 _YEAR_IN_BRACKETS = re.compile(r"[\[\(【〔﹝〖{]\s*((?:19|20)\d\d)\s*[\]\)】〕﹞〗}]")

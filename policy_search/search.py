@@ -139,7 +139,7 @@ def run_search(store: Store, request: SearchRequest) -> SearchResult:
         for hit in titles.hits:
             candidates.setdefault(hit.document.id, hit)
     hits = rerank(list(candidates.values()), request)[request.offset : request.offset + request.size]
-    full = store.get_many([hit.document.id for hit in hits])
+    full = store.get_many([hit.document.id for hit in hits], with_articles=False)
     hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
     return SearchResult(total=window.total, hits=hits, facets=window.facets)
 

@@ -48,3 +48,17 @@ def test_fast_folding_equals_nfkc_and_lower_case():
     text = "第十二条" + "，".join(chr(code) for code in sorted(_FOLD)) + "𝐀𝟙ｶﾞ"
     assert normalize_text(text) == unicodedata.normalize("NFKC", text).lower()
     assert normalize_text("ＡＢＣ，（２０２１）") == "abc,(2021)"
+
+
+def test_highlight_positions_survive_characters_that_normalise_to_several():
+    # …, ﬁ and ㈠ become 3, 2 and 3 characters when normalised; the marks stay on the original
+    text = "……依照ﬁle第㈠项，ＡＢＣ规定与abc规定"
+    assert highlight(text, ["abc规定"]) == "……依照ﬁle第㈠项，<mark>ＡＢＣ规定</mark>与<mark>abc规定</mark>"
+    assert highlight(text, ["(一)项"]) == "……依照ﬁle第<mark>㈠项</mark>，ＡＢＣ规定与abc规定"
+
+
+def test_snippet_shows_the_passage_with_the_most_different_words():
+    # thousands of matches of one word (a long law), and one passage with all three
+    text = "诉讼参加人。" * 3000 + "第九条 人民法院审理民事诉讼案件，应当根据自愿和合法的原则进行调解。" + "诉讼参加人。" * 3000
+    html = snippet(text, ["诉讼", "调解", "人民法院"], length=60)
+    assert "<mark>调解</mark>" in html and "<mark>人民法院</mark>" in html

@@ -45,6 +45,16 @@ def test_get_returns_every_field(sample_store):
     assert sample_store.count() == len(sample_documents())
 
 
+def test_get_many_leaves_out_what_it_is_asked_to(fixture_store):
+    law_id = fixture_store.search(request("专利法实施细则", facets=[])).hits[0].document.id
+    law = fixture_store.get(law_id)
+    assert len(law.articles) > 10 and law.body
+    light = fixture_store.get_many([law_id], with_articles=False)[law_id]
+    assert light.body == law.body and light.articles == []
+    bare = fixture_store.get_many([law_id], with_body=False)[law_id]
+    assert bare.body == "" and bare.articles == [] and bare.title == law.title
+
+
 def test_chinese_words_match_as_words(sample_store):
     assert set(ids(sample_store, "政务公开")) == {"expired-notice"}
     assert set(ids(sample_store, "依申请公开")) == {"joint-notice"}

@@ -81,8 +81,9 @@ class Store(abc.ABC):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     @abc.abstractmethod
-    def get_many(self, ids: Iterable[str], with_body: bool = True) -> dict[str, Document]:
-        """Documents by id (the ids that exist); `with_body=False` leaves body and articles out."""
+    def get_many(self, ids: Iterable[str], with_body: bool = True, with_articles: bool = True) -> dict[str, Document]:
+        """Documents by id (the ids that exist); `with_body=False` leaves body and articles
+        out, `with_articles=False` only the articles (a results page shows no articles)."""
 
     def get(self, doc_id: str) -> Document | None:
         return self.get_many([doc_id]).get(doc_id)

@@ -184,11 +184,11 @@ class ElasticsearchStore(Store):
 
     # --- reading -----------------------------------------------------------------------
 
-    def get_many(self, ids: Iterable[str], with_body: bool = True) -> dict[str, Document]:
+    def get_many(self, ids: Iterable[str], with_body: bool = True, with_articles: bool = True) -> dict[str, Document]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        excludes = _INTERNAL if with_body else [*_INTERNAL, *_TEXT]
+        excludes = [*_INTERNAL, *(() if with_body else _TEXT), *(() if with_articles else ("articles",))]
         response = self._call(self.client.mget, index=self.alias, ids=ids, source_excludes=excludes)
         return {d["_id"]: Document.model_validate(d["_source"]) for d in response["docs"] if d.get("found")}
 
