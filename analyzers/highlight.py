@@ -11,7 +11,7 @@ import html
 import re
 from collections import Counter
 
-from analyzers.normalize import normalize_with_offsets
+from analyzers.normalize import expanded_characters, normalize_with_offsets, written_forms_pattern
 
 Span = tuple[int, int]
 
@@ -21,10 +21,16 @@ def match_spans(text: str, terms: list[str]) -> list[Span]:
     terms = [t for t in terms if t]
     if not terms or not text:
         return []
-    normalised, offsets = normalize_with_offsets(text)
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
+    expanded = expanded_characters(text)
+    if not expanded & set("".join(terms)):
+        # the usual case: match the written forms directly, no normalised copy of the text
+        searched, offsets = text, None
+        pattern = written_forms_pattern(tuple(terms))
+    else:
+        searched, offsets = normalize_with_offsets(text)
+        pattern = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
     spans: list[Span] = []
-    for match in pattern.finditer(normalised):
+    for match in pattern.finditer(searched):
         start, end = match.span()
         if offsets is not None:
             start, end = offsets[start], offsets[end - 1] + 1

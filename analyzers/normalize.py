@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -79,6 +80,39 @@ _NOT_ONE_FOR_ONE = re.compile(
     ))[:-1] + r"̀-ͯ᪰-᫿᷀-᷿⃐-⃿゙゚︠-︯ﾞﾟ"
     r"𐀀-􏿿]"
 )
+
+
+@functools.cache
+def _written_forms() -> dict[str, str]:
+    """For each character of normalised text, every BMP character that normalises to it
+    (ａ, Ａ and A for a), as the inside of a regex character class."""
+    forms: dict[str, set[str]] = {}
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        folded = _FOLD.get(code, char).lower()
+        if len(folded) == 1 and folded != char:
+            forms.setdefault(folded, {folded}).add(char)
+    return {folded: "".join(re.escape(c) for c in sorted(chars)) for folded, chars in forms.items()}
+
+
+@functools.lru_cache(maxsize=512)
+def written_forms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """A regex that finds, in text as written, what equals one of the (normalised) terms
+    once normalised, without normalising the text: longer terms first."""
+    forms = _written_forms()
+
+    def term_pattern(term: str) -> str:
+        return "".join(f"[{forms[c]}]" if c in forms else re.escape(c) for c in term)
+
+    return re.compile("|".join(term_pattern(t) for t in sorted(set(terms), key=len, reverse=True)))
+
+
+def expanded_characters(text: str) -> set[str]:
+    """The characters produced by those of `text` that do not normalise one for one (ﬁ
+    gives f and i): a term holding none of them can be matched in the text as written."""
+    return {char for match in _NOT_ONE_FOR_ONE.findall(text) for char in normalize_text(match)}
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:

@@ -156,6 +156,8 @@ class Indexer:
         self.refresh_families(run.families)
         self.relink(run.written)
         self.store.refresh()
+        if run.written:
+            self.store.optimize()
 
     def delete(self, ids: Iterable[str]) -> None:
         docs = self.store.get_many(ids, with_body=False)

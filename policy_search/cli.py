@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (default 1; one per core serves the most searches a second)")
 
     search = commands.add_parser("search", help="search from the terminal")
     with_store(search)
@@ -91,14 +93,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     if args.store:
         os.environ["POLICY_SEARCH_STORE"] = args.store
         get_settings.cache_clear()
-    from search_api import create_app
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    from search_api.server import serve
 
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    serve(args.host, args.port, args.workers)
     return 0
 
 

@@ -55,6 +55,9 @@ def test_highlight_positions_survive_characters_that_normalise_to_several():
     text = "……依照ﬁle第㈠项，ＡＢＣ规定与abc规定"
     assert highlight(text, ["abc规定"]) == "……依照ﬁle第㈠项，<mark>ＡＢＣ规定</mark>与<mark>abc规定</mark>"
     assert highlight(text, ["(一)项"]) == "……依照ﬁle第<mark>㈠项</mark>，ＡＢＣ规定与abc规定"
+    assert highlight(text, ["file"]) == "……依照<mark>ﬁle</mark>第㈠项，ＡＢＣ规定与abc规定"
+    # written forms (full-width, upper case) are found without normalising the text
+    assert highlight("２０２１年ＡＢＣ与Abc", ["2021年", "abc"]) == "<mark>２０２１年ＡＢＣ</mark>与<mark>Abc</mark>"
 
 
 def test_snippet_shows_the_passage_with_the_most_different_words():

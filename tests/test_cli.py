@@ -56,3 +56,41 @@ def test_the_console_script_is_installed(tmp_path):
     assert script, "policy-search is not on the virtual environment's PATH"
     result = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("policy-search ")
+
+
+def test_serve_with_several_worker_processes_answers_on_one_port(tmp_path):
+    import http.client
+    import os
+    import socket
+    import time
+
+    store = f"sqlite:///{tmp_path}/serve.db"
+    assert main(["index", "--store", store, "--quiet", str(FIXTURES)]) == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "policy_search.cli", "serve", "--store", store, "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/readyz")
+                ready = connection.getresponse()
+                ready.read()
+                if ready.status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, server.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+        for _ in range(4):  # several requests on one keep-alive connection
+            connection.request("GET", "/api/v1/search?q=%E6%94%BF%E5%8A%A1%E5%85%AC%E5%BC%80")
+            response = connection.getresponse()
+            assert response.status == 200 and json.loads(response.read())["total"] == 4
+    finally:
+        server.terminate()
+        server.wait(15)
+    assert main(["serve", "--store", store, "--workers", "0"]) == 2

@@ -122,5 +122,9 @@ class Store(abc.ABC):
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
 
+    def optimize(self) -> None:
+        """After a batch of writes: update what the engine plans queries with (a no-op where
+        the engine keeps that up to date itself)."""
+
     def close(self) -> None:
         """Release connections."""

@@ -2,6 +2,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from policy_search import search as search_service
 from policy_search.query import MAX_PAGE_SIZE, MAX_QUERY_LENGTH
@@ -45,4 +46,5 @@ def search(
         q, page=page, size=size, sort=sort, filters=filters, date_from=date_from, date_to=date_to,
         valid_on=valid_on, current=current, facets=facets, field=field,
     )
-    return search_service.search(store, q, request)
+    # The body is JSON types already: sent as it is, without FastAPI's generic re-encoding.
+    return JSONResponse(search_service.search(store, q, request))

@@ -1,0 +1,270 @@
+"""Query latency and throughput: the same requests through the HTTP API and in-process.
+
+    .venv/bin/python bench/queries.py [--store sqlite|elasticsearch] [--es-url URL]
+        [--clients 1,4,16] [--seconds 10] [--server-workers 2] [--store-url URL] [PATH ...]
+
+Indexes PATH (default: ../shared/corpus/lawrefbook and fixtures/) into a fresh store, or
+uses --store-url as it is. Then, for each number of concurrent clients (closed loop: each
+client sends its next request when the answer to the last one has arrived):
+
+- "library": threads calling `policy_search.search.search` in this process: the store's
+  query plus ranking, highlighting and facets: everything but HTTP;
+- "api": `policy-search serve --workers N` in its own processes, clients on keep-alive
+  HTTP connections from this process, latency measured at the client.
+
+The request mix (fixed seed): 60 % the relevance set's queries, 15 % browsing (no words:
+newest first, other sorts, page 2), 10 % facet-only (a filter and no words), 15 % words with
+filters (level, region, in force, date range); default facets on every request.
+A table is printed and the figures are written to bench/results/queries-<store>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer import Indexer  # noqa: E402
+from policy_search import search as search_service  # noqa: E402
+from policy_search.stores import open_store  # noqa: E402
+
+DEFAULT_PATHS = [ROOT.parent / "shared" / "corpus" / "lawrefbook", ROOT / "fixtures"]
+RELEVANCE_QUERIES = ROOT / "bench" / "relevance" / "queries.jsonl"
+RESULTS = ROOT / "bench" / "results"
+FILTER_FIELDS = ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")
+
+
+# --- the request mix ----------------------------------------------------------------------
+
+def request_mix(store, count: int = 600, seed: int = 7) -> list[dict[str, str]]:
+    """Requests as query-string parameters, drawn with fixed weights from real queries and
+    from the facet values of the indexed collection."""
+    rng = random.Random(seed)
+    queries = [json.loads(line)["q"] for line in RELEVANCE_QUERIES.read_text(encoding="utf-8").splitlines() if line]
+    facets = search_service.search(store, "", search_service.make_request(
+        "", facets="level,region,year,kind,status"))["facets"]
+    values = {field: [item["value"] for item in items] for field, items in facets.items()}
+
+    def browse() -> dict[str, str]:
+        return rng.choice([{}, {"page": "2"}, {"sort": "effective"}, {"sort": "date_asc"}])
+
+    def facet_only() -> dict[str, str]:
+        field = rng.choice(["level", "region", "year", "kind", "status"])
+        return {field: rng.choice(values[field][:10])}
+
+    def filtered() -> dict[str, str]:
+        extra = rng.choice([
+            {"level": rng.choice(values["level"][:5])},
+            {"region": rng.choice(values["region"][:8])},
+            {"current": "true"},
+            {"date_from": "2015-01-01", "date_to": "2024-12-31"},
+        ])
+        return {"q": rng.choice(queries), **extra}
+
+    kinds = [(0.60, lambda: {"q": rng.choice(queries)}), (0.15, browse), (0.10, facet_only), (0.15, filtered)]
+    mix = []
+    for _ in range(count):
+        pick, total = rng.random(), 0.0
+        for weight, make in kinds:
+            total += weight
+            if pick < total:
+                mix.append(make())
+                break
+        else:
+            mix.append(kinds[-1][1]())
+    return mix
+
+
+def to_request(params: dict[str, str]):
+    """The same parsing the API does, for the in-process run."""
+    filters = {field: [params[field]] for field in FILTER_FIELDS if field in params}
+    return search_service.make_request(
+        params.get("q", ""), page=int(params.get("page", 1)), sort=params.get("sort"), filters=filters,
+        date_from=date.fromisoformat(params["date_from"]) if "date_from" in params else None,
+        date_to=date.fromisoformat(params["date_to"]) if "date_to" in params else None,
+        current=params.get("current") == "true",
+    )
+
+
+# --- load ----------------------------------------------------------------------------------
+
+def run_clients(clients: int, seconds: float, mix: list[dict], make_caller) -> dict:
+    """`clients` threads, each calling its own caller over the mix (from its own offset)
+    until the time is up. Returns latency percentiles (ms) and throughput."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop = threading.Event()
+
+    def client(number: int) -> None:
+        call = make_caller()
+        position = number * len(mix) // clients
+        while not stop.is_set():
+            params = mix[position % len(mix)]
+            position += 1
+            started = time.perf_counter()
+            try:
+                call(params)
+            except Exception:
+                errors[number] += 1
+                continue
+            latencies[number].append((time.perf_counter() - started) * 1000)
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    every = sorted(value for values in latencies for value in values)
+    if not every:
+        raise RuntimeError(f"no request succeeded ({sum(errors)} errors)")
+
+    def percentile(p: float) -> float:
+        return every[min(len(every) - 1, int(round(p / 100 * (len(every) - 1))))]
+
+    return {
+        "clients": clients, "requests": len(every), "errors": sum(errors), "seconds": round(elapsed, 2),
+        "per_second": round(len(every) / elapsed, 1), "mean_ms": round(statistics.fmean(every), 2),
+        "p50_ms": round(percentile(50), 2), "p95_ms": round(percentile(95), 2), "p99_ms": round(percentile(99), 2),
+    }
+
+
+def library_caller(store):
+    def make():
+        def call(params: dict[str, str]) -> None:
+            search_service.search(store, params.get("q", ""), to_request(params))
+        return call
+    return make
+
+
+def api_caller(port: int):
+    def make():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def call(params: dict[str, str]) -> None:
+            connection.request("GET", "/api/v1/search?" + urlencode(params))
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {body[:200]!r}")
+        return call
+    return make
+
+
+# --- the server ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(store_url: str, index: str, workers: int, log: Path) -> tuple[subprocess.Popen, int]:
+    """`policy-search serve` as an operator runs it (access log on, written to `log`)."""
+    port = free_port()
+    env = {**os.environ, "POLICY_SEARCH_STORE": store_url, "POLICY_SEARCH_INDEX": index}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policy_search.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not become ready: " + log.read_text(errors="replace")[-2000:])
+
+
+# --- main ----------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
+    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
+    parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
+    parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
+    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per run")
+    parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    clients = [int(n) for n in args.clients.split(",")]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        index = args.index or f"bench-queries-{os.getpid()}"
+        if args.store_url:
+            store_url = args.store_url
+        else:
+            store_url = f"sqlite:///{tmp}/bench.db" if args.store == "sqlite" else args.es_url
+        store = open_store(store_url, index)
+        if not args.store_url:
+            summary = Indexer(store, progress=False).index_paths(args.paths)
+            print(summary.describe(), file=sys.stderr)
+        documents = store.count()
+        mix = request_mix(store)
+        for params in mix[:50]:  # warm caches the same way for both runs
+            search_service.search(store, params.get("q", ""), to_request(params))
+
+        runs = []
+        for n in clients:
+            runs.append({"mode": "library", **run_clients(n, args.seconds, mix, library_caller(store))})
+        server, port = start_server(store_url, index, args.server_workers, Path(tmp) / "server.log")
+        try:
+            run_clients(2, 2.0, mix, api_caller(port))  # warm the server processes
+            for n in clients:
+                runs.append({"mode": "api", **run_clients(n, args.seconds, mix, api_caller(port))})
+        finally:
+            server.terminate()
+            server.wait(10)
+        if not args.store_url and args.store == "elasticsearch":
+            store.drop()
+
+    library = {run["clients"]: run for run in runs if run["mode"] == "library"}
+    for run in runs:
+        if run["mode"] == "api":
+            run["p50_vs_library"] = round(run["p50_ms"] / library[run["clients"]]["p50_ms"], 2)
+    report = {
+        "store": args.store if not args.store_url else store_url.split(":")[0],
+        "documents": documents, "requests_in_mix": len(mix), "seconds_per_run": args.seconds,
+        "server_workers": args.server_workers,
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": runs,
+    }
+    print(f"{report['store']}: {documents} documents, mix of {len(mix)} requests, {args.seconds:g} s a run, "
+          f"server with {args.server_workers} worker processes")
+    print(f"{'mode':8} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'api/lib p50':>11}")
+    for run in runs:
+        print(f"{run['mode']:8} {run['clients']:>7} {run['per_second']:>8} {run['p50_ms']:>8} {run['p95_ms']:>8} "
+              f"{run['p99_ms']:>8} {run['errors']:>6} {run.get('p50_vs_library', ''):>11}")
+    output = args.output or RESULTS / f"queries-{report['store']}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
