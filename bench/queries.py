@@ -1,16 +1,24 @@
-"""Query latency and throughput: the same requests through the HTTP API and in-process.
+"""Query latency and throughput: the same requests against the store, in-process, and
+through the HTTP API.
 
     .venv/bin/python bench/queries.py [--store sqlite|elasticsearch] [--es-url URL]
-        [--clients 1,4,16] [--seconds 10] [--server-workers 2] [--store-url URL] [PATH ...]
+        [--clients 1,4,16] [--seconds 12] [--rounds 3] [--server-workers 2]
+        [--store-url URL [--index ALIAS]] [PATH ...]
 
 Indexes PATH (default: ../shared/corpus/lawrefbook and fixtures/) into a fresh store, or
 uses --store-url as it is. Then, for each number of concurrent clients (closed loop: each
-client sends its next request when the answer to the last one has arrived):
+client sends its next request when the answer to the last one has arrived), three modes:
 
-- "library": threads calling `policy_search.search.search` in this process: the store's
-  query plus ranking, highlighting and facets: everything but HTTP;
+- "store": `Store.search` with the request: the engine's query, count and facets only;
+- "library": `policy_search.search.search` in this process: what the API route calls (the
+  store's queries plus ranking, highlighting and the response body); everything but HTTP;
 - "api": `policy-search serve --workers N` in its own processes, clients on keep-alive
   HTTP connections from this process, latency measured at the client.
+
+The modes alternate in short rounds so that each sees the same machine. The API's own
+overhead is api ÷ library. Threads of one Python process share one GIL, so "store" and
+"library" at several clients show contention, not what the server (one process a core)
+can do; read their 1-client figures.
 
 The request mix (fixed seed): 60 % the relevance set's queries, 15 % browsing (no words:
 newest first, other sorts, page 2), 10 % facet-only (a filter and no words), 15 % words with
@@ -104,9 +112,9 @@ def to_request(params: dict[str, str]):
 
 # --- load ----------------------------------------------------------------------------------
 
-def run_clients(clients: int, seconds: float, mix: list[dict], make_caller) -> dict:
+def run_clients(clients: int, seconds: float, mix: list[dict], make_caller) -> tuple[list[float], int, float]:
     """`clients` threads, each calling its own caller over the mix (from its own offset)
-    until the time is up. Returns latency percentiles (ms) and throughput."""
+    until the time is up: (latencies in ms, errors, elapsed seconds)."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     stop = threading.Event()
@@ -133,19 +141,42 @@ def run_clients(clients: int, seconds: float, mix: list[dict], make_caller) -> d
     stop.set()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    every = sorted(value for values in latencies for value in values)
+    return [value for values in latencies for value in values], sum(errors), time.perf_counter() - started
+
+
+def summarize(clients: int, latencies: list[float], errors: int, seconds: float) -> dict:
+    every = sorted(latencies)
     if not every:
-        raise RuntimeError(f"no request succeeded ({sum(errors)} errors)")
+        raise RuntimeError(f"no request succeeded ({errors} errors)")
 
     def percentile(p: float) -> float:
         return every[min(len(every) - 1, int(round(p / 100 * (len(every) - 1))))]
 
     return {
-        "clients": clients, "requests": len(every), "errors": sum(errors), "seconds": round(elapsed, 2),
-        "per_second": round(len(every) / elapsed, 1), "mean_ms": round(statistics.fmean(every), 2),
+        "clients": clients, "requests": len(every), "errors": errors, "seconds": round(seconds, 2),
+        "per_second": round(len(every) / seconds, 1), "mean_ms": round(statistics.fmean(every), 2),
         "p50_ms": round(percentile(50), 2), "p95_ms": round(percentile(95), 2), "p99_ms": round(percentile(99), 2),
     }
+
+
+def measure(clients: int, seconds: float, rounds: int, mix: list[dict], callers: dict) -> list[dict]:
+    """Each mode in turn, `rounds` times, so that all modes see the same machine (other
+    load on it comes and goes); the rounds of a mode are pooled."""
+    pooled = {mode: ([], 0, 0.0) for mode in callers}
+    for _ in range(rounds):
+        for mode, make_caller in callers.items():
+            latencies, errors, elapsed = run_clients(clients, seconds / rounds, mix, make_caller)
+            before = pooled[mode]
+            pooled[mode] = (before[0] + latencies, before[1] + errors, before[2] + elapsed)
+    return [{"mode": mode, **summarize(clients, *pooled[mode])} for mode in callers]
+
+
+def store_caller(store):
+    def make():
+        def call(params: dict[str, str]) -> None:
+            store.search(to_request(params))
+        return call
+    return make
 
 
 def library_caller(store):
@@ -209,7 +240,8 @@ def main() -> None:
     parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
     parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
     parser.add_argument("--clients", default="1,4,16")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per run")
+    parser.add_argument("--seconds", type=float, default=12.0, help="per mode and number of clients")
+    parser.add_argument("--rounds", type=int, default=3, help="the modes alternate this many times")
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
@@ -231,13 +263,12 @@ def main() -> None:
             search_service.search(store, params.get("q", ""), to_request(params))
 
         runs = []
-        for n in clients:
-            runs.append({"mode": "library", **run_clients(n, args.seconds, mix, library_caller(store))})
         server, port = start_server(store_url, index, args.server_workers, Path(tmp) / "server.log")
         try:
             run_clients(2, 2.0, mix, api_caller(port))  # warm the server processes
+            callers = {"store": store_caller(store), "library": library_caller(store), "api": api_caller(port)}
             for n in clients:
-                runs.append({"mode": "api", **run_clients(n, args.seconds, mix, api_caller(port))})
+                runs.extend(measure(n, args.seconds, args.rounds, mix, callers))
         finally:
             server.terminate()
             server.wait(10)
@@ -248,15 +279,16 @@ def main() -> None:
     for run in runs:
         if run["mode"] == "api":
             run["p50_vs_library"] = round(run["p50_ms"] / library[run["clients"]]["p50_ms"], 2)
+            run["mean_vs_library"] = round(run["mean_ms"] / library[run["clients"]]["mean_ms"], 2)
     report = {
         "store": args.store if not args.store_url else store_url.split(":")[0],
         "documents": documents, "requests_in_mix": len(mix), "seconds_per_run": args.seconds,
-        "server_workers": args.server_workers,
+        "server_workers": args.server_workers, "rounds": args.rounds,
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "runs": runs,
     }
-    print(f"{report['store']}: {documents} documents, mix of {len(mix)} requests, {args.seconds:g} s a run, "
-          f"server with {args.server_workers} worker processes")
+    print(f"{report['store']}: {documents} documents, mix of {len(mix)} requests, {args.seconds:g} s per mode "
+          f"in {args.rounds} alternating rounds, server with {args.server_workers} worker processes")
     print(f"{'mode':8} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'api/lib p50':>11}")
     for run in runs:
         print(f"{run['mode']:8} {run['clients']:>7} {run['per_second']:>8} {run['p50_ms']:>8} {run['p95_ms']:>8} "
