@@ -269,11 +269,19 @@ def main() -> None:
         print(f"{row['size']:>9} {row['store']:14} {row['index_seconds']:>8} {row['documents_per_second']:>7} "
               f"{row['mb_per_second']:>6} {row['disk_mb']:>8} {row['store_p50_ms']:>9} {row['store_p95_ms']:>6} "
               f"{row['library_p50_ms']:>10} {row['library_p95_ms']:>6}")
+    # Rows of earlier runs for other sizes or stores are kept: one size can be measured again alone.
     RESULTS.mkdir(parents=True, exist_ok=True)
+    output = RESULTS / "growth.json"
+    earlier = json.loads(output.read_text(encoding="utf-8"))["results"] if output.exists() else []
+    measured = {(row["size"], row["store"]) for row in results}
+    kept = [row for row in earlier if (row["size"], row["store"]) not in measured]
+    for row in results:
+        row["measured_on"] = date.today().isoformat()
     report = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "queries": len(queries), "sample_queries": queries[:8], "results": results,
+              "queries": len(queries), "sample_queries": queries[:8],
+              "results": sorted(kept + results, key=lambda row: (row["size"], row["store"])),
               "corpus_documents": len(corpus), "level_mix": Counter(d.level for d in corpus).most_common()}
-    (RESULTS / "growth.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

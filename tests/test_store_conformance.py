@@ -55,6 +55,11 @@ def test_get_many_leaves_out_what_it_is_asked_to(fixture_store):
     assert bare.body == "" and bare.articles == [] and bare.title == law.title
 
 
+def test_shared_families_are_those_of_several_versions(sample_store):
+    families = {doc.family for doc in sample_documents()}
+    assert sample_store.shared_families([*families, "no-such-family"]) == {"urban-planning-law"}
+
+
 def test_chinese_words_match_as_words(sample_store):
     assert set(ids(sample_store, "政务公开")) == {"expired-notice"}
     assert set(ids(sample_store, "依申请公开")) == {"joint-notice"}

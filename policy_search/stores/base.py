@@ -97,6 +97,10 @@ class Store(abc.ABC):
         """All versions of each family, bodies left out."""
 
     @abc.abstractmethod
+    def shared_families(self, family_ids: Iterable[str]) -> set[str]:
+        """Those of the families that hold more than one version."""
+
+    @abc.abstractmethod
     def patch(self, updates: dict[str, dict[str, Any]]) -> None:
         """Change fields of stored documents (derived, not source fields: links, supersession).
 

@@ -216,6 +216,18 @@ class ElasticsearchStore(Store):
                 result[doc.family].append(doc)
         return result
 
+    def shared_families(self, family_ids: Iterable[str]) -> set[str]:
+        family_ids = list(dict.fromkeys(family_ids))
+        shared: set[str] = set()
+        for start in range(0, len(family_ids), 1000):
+            chunk = family_ids[start : start + 1000]
+            response = self._call(
+                self.client.search, index=self.alias, size=0, query={"terms": {"family_id": chunk}},
+                aggs={"families": {"terms": {"field": "family_id", "size": len(chunk), "min_doc_count": 2}}},
+            )
+            shared.update(bucket["key"] for bucket in response["aggregations"]["families"]["buckets"])
+        return shared
+
     def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
         values = list(dict.fromkeys(values))
         result: dict[str, list[str]] = {value: [] for value in values}

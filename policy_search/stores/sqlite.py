@@ -320,6 +320,15 @@ class SQLiteStore(Store):
                     result[family_id].append(_document(data))
         return result
 
+    def shared_families(self, family_ids: Iterable[str]) -> set[str]:
+        shared: set[str] = set()
+        with self._cursor() as cursor:
+            for chunk in _chunks(list(dict.fromkeys(family_ids)), 500):
+                shared.update(family_id for (family_id,) in cursor.execute(
+                    f"SELECT family_id FROM documents WHERE family_id IN ({_marks(chunk)})"
+                    " GROUP BY family_id HAVING count(*) > 1", chunk))
+        return shared
+
     def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
         values = list(dict.fromkeys(values))
         result: dict[str, list[str]] = {value: [] for value in values}
@@ -378,12 +387,17 @@ class SQLiteStore(Store):
 
     def _hits(self, cursor: sqlite3.Cursor, request: SearchRequest, where: str, params: list) -> list[Hit]:
         body = "d.body" if request.with_body else "''"
+        # The page is chosen on row ids and sort keys only, then its rows are read: sorting
+        # thousands of matches with their JSON in tow costs more than the ranking itself.
         if request.has_words and request.sort is Sort.RELEVANCE and not request.doc_number_key:
             sql = (
-                f"SELECT d.data, {body}, bm25(documents_fts, ?, ?) AS rank FROM documents_fts"
-                " JOIN documents d ON d.rowid = documents_fts.rowid"
+                f"SELECT d.data, {body}, page.rank FROM ("
+                " SELECT d.rowid AS rowid, bm25(documents_fts, ?, ?) AS rank, d.publish_date AS published, d.id AS id"
+                " FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid"
                 f" WHERE documents_fts MATCH ? AND {where}"
-                " ORDER BY rank, d.publish_date IS NULL, d.publish_date DESC, d.id LIMIT ? OFFSET ?"
+                " ORDER BY rank, published IS NULL, published DESC, id LIMIT ? OFFSET ?"
+                ") AS page JOIN documents d ON d.rowid = page.rowid"
+                " ORDER BY page.rank, page.published IS NULL, page.published DESC, page.id"
             )
             args = [*_BM25_WEIGHTS, _match_expression(request), *params, request.size, request.offset]
             return [Hit(_document(data, body), -rank) for data, body, rank in cursor.execute(sql, args)]
@@ -394,7 +408,10 @@ class SQLiteStore(Store):
             Sort.DATE_ASC: "d.publish_date IS NULL, d.publish_date ASC, d.id",
             Sort.EFFECTIVE: "d.effective_date IS NULL, d.effective_date DESC, d.id",
         }[request.sort]
-        sql = f"SELECT d.data, {body} FROM documents d WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = (
+            f"SELECT d.data, {body} FROM (SELECT d.rowid AS rowid FROM documents d WHERE {where}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN documents d ON d.rowid = page.rowid ORDER BY {order}"
+        )
         rows = cursor.execute(sql, [*params, request.size, request.offset])
         return [Hit(_document(data, body), None) for data, body in rows]
 
