@@ -129,13 +129,18 @@ def run_search(store: Store, request: SearchRequest) -> SearchResult:
         request = replace(request, doc_number_key=None)  # not a known number: search its words
     if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
         return store.search(request)
-    window = store.search(replace(request, page=1, size=RERANK_WINDOW, with_body=False))
+    window_request = replace(request, page=1, size=RERANK_WINDOW, with_body=False)
+    # Where many texts mention the words, the document titled by them can rank below the
+    # window on body matches: the best title matches are candidates too. (Title matches are
+    # body-or-title matches, so a window that holds every match holds them already.)
+    titles_request = replace(request, page=1, size=RERANK_WINDOW // 2, with_body=False, scope=Scope.TITLE, facets=())
+    if request.scope is Scope.ALL and store.batches_searches:  # one round trip for both
+        window, titles = store.search_many([window_request, titles_request])
+    else:
+        window = store.search(window_request)
+        titles = store.search(titles_request) if request.scope is Scope.ALL and window.total > RERANK_WINDOW else None
     candidates = {hit.document.id: hit for hit in window.hits}
-    if request.scope is Scope.ALL and window.total > RERANK_WINDOW:
-        # Where many texts mention the words, the document titled by them can rank below the
-        # window on body matches: the best title matches are candidates too.
-        titles = store.search(replace(request, page=1, size=RERANK_WINDOW // 2, with_body=False,
-                                      scope=Scope.TITLE, facets=()))
+    if titles is not None and window.total > RERANK_WINDOW:
         for hit in titles.hits:
             candidates.setdefault(hit.document.id, hit)
     hits = rerank(list(candidates.values()), request)[request.offset : request.offset + request.size]

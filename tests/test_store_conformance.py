@@ -55,6 +55,15 @@ def test_get_many_leaves_out_what_it_is_asked_to(fixture_store):
     assert bare.body == "" and bare.articles == [] and bare.title == law.title
 
 
+def test_search_many_answers_each_request_as_search_does(sample_store):
+    requests = [request("城乡规划"), request("城乡规划", field="title", facets=[]), request("", level=["法律"])]
+    together = sample_store.search_many(requests)
+    for alone, batched in zip([sample_store.search(r) for r in requests], together, strict=True):
+        assert batched.total == alone.total
+        assert [hit.document.id for hit in batched.hits] == [hit.document.id for hit in alone.hits]
+        assert batched.facets == alone.facets
+
+
 def test_shared_families_are_those_of_several_versions(sample_store):
     families = {doc.family for doc in sample_documents()}
     assert sample_store.shared_families([*families, "no-such-family"]) == {"urban-planning-law"}

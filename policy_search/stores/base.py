@@ -120,6 +120,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
 
+    # Whether `search_many` costs less than its searches one after another (a round trip).
+    batches_searches = False
+
+    def search_many(self, requests: list[SearchRequest]) -> list[SearchResult]:
+        """Several searches; engines that can run them together do."""
+        return [self.search(request) for request in requests]
+
     @abc.abstractmethod
     def count(self) -> int: ...
 

@@ -258,9 +258,31 @@ class ElasticsearchStore(Store):
 
     # --- search ------------------------------------------------------------------------
 
+    # several searches go to the node in one `_msearch`, which runs them side by side
+    batches_searches = True
+
     def search(self, request: SearchRequest) -> SearchResult:
+        body = self._search_body(request)
+        return self._result(request, self._call(self.client.search, index=self.alias, **body))
+
+    def search_many(self, requests: list[SearchRequest]) -> list[SearchResult]:
+        if len(requests) == 1:
+            return [self.search(requests[0])]
+        searches: list[dict] = []
+        for request in requests:
+            searches.extend([{"index": self.alias}, self._search_body(request)])
+        responses = self._call(self.client.msearch, searches=searches)["responses"]
+        for response in responses:
+            if "error" in response:
+                status = response.get("status", 500)
+                if status == 404:
+                    raise StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first")
+                raise StoreError(f"Elasticsearch refused the request ({status})")
+        return [self._result(request, response) for request, response in zip(requests, responses, strict=True)]
+
+    def _search_body(self, request: SearchRequest) -> dict[str, Any]:
         filters = self._filters(request)
-        body: dict[str, Any] = {
+        return {
             "query": self._base_query(request),
             "post_filter": {"bool": {"filter": list(filters.values())}},
             "from": request.offset,
@@ -270,7 +292,8 @@ class ElasticsearchStore(Store):
             "aggs": {field: self._facet_agg(request, field, filters) for field in request.facets},
             "_source": {"excludes": [*_INTERNAL, "articles"] if request.with_body else [*_INTERNAL, *_TEXT]},
         }
-        response = self._call(self.client.search, index=self.alias, **body)
+
+    def _result(self, request: SearchRequest, response: Any) -> SearchResult:
         hits = [
             Hit(Document.model_validate(h["_source"]), h.get("_score")) for h in response["hits"]["hits"]
         ]
