@@ -25,28 +25,33 @@ def _compatibility_table() -> dict[int, str]:
 _FOLD = _compatibility_table()
 
 
-def _character_class(codes: list[int]) -> str:
-    """A regex character class of the code points, as ranges (a long list of single
-    characters makes the regex engine scan it linearly for every character)."""
+def _character_ranges(codes: list[int]) -> str:
+    """The inside of a regex character class of the code points, as ranges (a long list of
+    single characters makes the regex engine scan it linearly for every character)."""
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return "[" + "".join(parts) + "]"
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+
+
+def _character_class(codes: list[int]) -> str:
+    return f"[{_character_ranges(codes)}]"
 
 
 # The regex engine tests a class of BMP characters with a bitmap but scans a class with
 # astral ranges linearly, so astral characters (rare in Chinese text) get their own pass.
 _FOLDABLE = re.compile(_character_class(sorted(code for code in _FOLD if code < 0x10000)))
 _FOLDABLE_ASTRAL = re.compile(_character_class(sorted(code for code in _FOLD if code >= 0x10000)))
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL_RANGE = "\U00010000-\U0010ffff"
+_ASTRAL = re.compile(f"[{_ASTRAL_RANGE}]")
 # The most frequent of them in Chinese text (measured on the law corpus), replaced first.
 _COMMON = "，；（）：\u3000"
 # Combining marks compose with what precedes them; such text takes the full NFKC path.
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f]")
+_COMBINING_MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f"
+_COMBINING = re.compile(f"[{_COMBINING_MARKS}]")
 
 
 def normalize_text(text: str) -> str:
@@ -74,11 +79,12 @@ def _fold(match: re.Match) -> str:
 # Characters that do not normalise to exactly one character (ﬁ → fi, ㈠ → (一), İ → i̇ …),
 # combining marks (they compose with their neighbour) and anything astral.
 _NOT_ONE_FOR_ONE = re.compile(
-    _character_class(sorted(
+    "["
+    + _character_ranges(sorted(
         {code for code, folded in _FOLD.items() if code < 0x10000 and len(folded.lower()) != 1}
         | {code for code in range(0x80, 0x10000) if not 0xD800 <= code < 0xE000 and len(chr(code).lower()) != 1}
-    ))[:-1] + r"̀-ͯ᪰-᫿᷀-᷿⃐-⃿゙゚︠-︯ﾞﾟ"
-    r"𐀀-􏿿]"
+    ))
+    + _COMBINING_MARKS + _ASTRAL_RANGE + "]"
 )
 
 

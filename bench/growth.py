@@ -44,6 +44,7 @@ from policy_search import search as search_service  # noqa: E402
 from policy_search.schema import Document  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402
 from policy_search.stores.sqlite import SQLiteStore  # noqa: E402
+from measure import percentile  # noqa: E402  (bench/, the script's own folder)
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "lawrefbook"
 RESULTS = ROOT / "bench" / "results"
@@ -197,8 +198,7 @@ def time_queries(store, queries: list[str]) -> dict:
         totals.append(result.total)
 
     def p(values: list[float], q: int) -> float:
-        ordered = sorted(values)
-        return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 1)
+        return round(percentile(sorted(values), q), 1)
 
     return {"store_p50_ms": p(store_ms, 50), "store_p95_ms": p(store_ms, 95),
             "library_p50_ms": p(library_ms, 50), "library_p95_ms": p(library_ms, 95),

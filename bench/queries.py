@@ -50,12 +50,13 @@ sys.path.insert(0, str(ROOT))
 
 from indexer import Indexer  # noqa: E402
 from policy_search import search as search_service  # noqa: E402
+from policy_search.schema import FACET_FIELDS  # noqa: E402
 from policy_search.stores import open_store  # noqa: E402
+from measure import percentile  # noqa: E402  (bench/, the script's own folder)
 
 DEFAULT_PATHS = [ROOT.parent / "shared" / "corpus" / "lawrefbook", ROOT / "fixtures"]
 RELEVANCE_QUERIES = ROOT / "bench" / "relevance" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results"
-FILTER_FIELDS = ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")
 
 
 # --- the request mix ----------------------------------------------------------------------
@@ -101,7 +102,7 @@ def request_mix(store, count: int = 600, seed: int = 7) -> list[dict[str, str]]:
 
 def to_request(params: dict[str, str]):
     """The same parsing the API does, for the in-process run."""
-    filters = {field: [params[field]] for field in FILTER_FIELDS if field in params}
+    filters = {field: [params[field]] for field in FACET_FIELDS if field in params}
     return search_service.make_request(
         params.get("q", ""), page=int(params.get("page", 1)), sort=params.get("sort"), filters=filters,
         date_from=date.fromisoformat(params["date_from"]) if "date_from" in params else None,
@@ -149,13 +150,11 @@ def summarize(clients: int, latencies: list[float], errors: int, seconds: float)
     if not every:
         raise RuntimeError(f"no request succeeded ({errors} errors)")
 
-    def percentile(p: float) -> float:
-        return every[min(len(every) - 1, int(round(p / 100 * (len(every) - 1))))]
-
     return {
         "clients": clients, "requests": len(every), "errors": errors, "seconds": round(seconds, 2),
         "per_second": round(len(every) / seconds, 1), "mean_ms": round(statistics.fmean(every), 2),
-        "p50_ms": round(percentile(50), 2), "p95_ms": round(percentile(95), 2), "p99_ms": round(percentile(99), 2),
+        "p50_ms": round(percentile(every, 50), 2), "p95_ms": round(percentile(every, 95), 2),
+        "p99_ms": round(percentile(every, 99), 2),
     }
 
 

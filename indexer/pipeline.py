@@ -294,10 +294,10 @@ class _Run:
         # A version that moved to another family leaves its old family to be refreshed.
         moved = self.store.get_many([r.document.id for r in changed if r.document.id in stored], with_body=False)
         new_family = {r.document.id: r.document.family for r in changed}
-        self.left_families.update(doc.family for doc in moved.values() if doc.family != new_family[doc.id])
-        self.families.update(self.left_families)
+        left = {doc.family for doc in moved.values() if doc.family != new_family[doc.id]}
+        self.left_families |= left
         self.store.upsert(changed)
-        self.families.update(r.document.family for r in changed)
+        self.families |= left | set(new_family.values())
         # relinking needs titles, numbers and references, not the text
         self.written.extend(r.document.model_copy(update={"body": ""}) for r in changed)
 

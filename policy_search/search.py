@@ -134,15 +134,16 @@ def run_search(store: Store, request: SearchRequest) -> SearchResult:
     # window on body matches: the best title matches are candidates too. (Title matches are
     # body-or-title matches, so a window that holds every match holds them already.)
     titles_request = replace(request, page=1, size=RERANK_WINDOW // 2, with_body=False, scope=Scope.TITLE, facets=())
+    titles = None
     if request.scope is Scope.ALL and store.batches_searches:  # one round trip for both
         window, titles = store.search_many([window_request, titles_request])
     else:
         window = store.search(window_request)
-        titles = store.search(titles_request) if request.scope is Scope.ALL and window.total > RERANK_WINDOW else None
+        if request.scope is Scope.ALL and window.total > RERANK_WINDOW:
+            titles = store.search(titles_request)
     candidates = {hit.document.id: hit for hit in window.hits}
-    if titles is not None and window.total > RERANK_WINDOW:
-        for hit in titles.hits:
-            candidates.setdefault(hit.document.id, hit)
+    for hit in titles.hits if titles else []:
+        candidates.setdefault(hit.document.id, hit)
     hits = rerank(list(candidates.values()), request)[request.offset : request.offset + request.size]
     full = store.get_many([hit.document.id for hit in hits], with_articles=False)
     hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]

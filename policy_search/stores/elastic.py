@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
 from elasticsearch import TransportError
 
 from analyzers import doc_number_key
@@ -101,14 +101,19 @@ class ElasticsearchStore(Store):
             return method(*args, **kwargs)
         except (ConnectionError, ConnectionTimeout) as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
-        except NotFoundError as error:
-            raise StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first") from error
-        except ApiError as error:
-            if error.meta.status in (429, 502, 503, 504):
-                raise StoreUnavailable("Elasticsearch is overloaded or unavailable") from error
-            raise StoreError(f"Elasticsearch refused the request ({error.meta.status})") from error
+        except ApiError as error:  # NotFoundError among them
+            raise self._refusal(error.meta.status) from error
         except TransportError as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
+
+    def _refusal(self, status: int) -> StoreError:
+        """The store error for a status Elasticsearch answered a request (or one of an
+        `_msearch`'s searches) with."""
+        if status == 404:
+            return StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first")
+        if status in (429, 502, 503, 504):
+            return StoreUnavailable("Elasticsearch is overloaded or unavailable")
+        return StoreError(f"Elasticsearch refused the request ({status})")
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -274,10 +279,7 @@ class ElasticsearchStore(Store):
         responses = self._call(self.client.msearch, searches=searches)["responses"]
         for response in responses:
             if "error" in response:
-                status = response.get("status", 500)
-                if status == 404:
-                    raise StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first")
-                raise StoreError(f"Elasticsearch refused the request ({status})")
+                raise self._refusal(response.get("status", 500))
         return [self._result(request, response) for request, response in zip(requests, responses, strict=True)]
 
     def _search_body(self, request: SearchRequest) -> dict[str, Any]:

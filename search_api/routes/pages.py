@@ -35,6 +35,7 @@ SORT_LABELS = {
     Sort.RELEVANCE: "按相关度", Sort.DATE: "发布日期（由新到旧）",
     Sort.DATE_ASC: "发布日期（由旧到新）", Sort.EFFECTIVE: "施行日期（由新到旧）",
 }
+# the default facets (schema.DEFAULT_FACETS) in the order the sidebar shows them
 PAGE_FACETS = ("status", "level", "kind", "issuer", "year", "topic")
 
 
