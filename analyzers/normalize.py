@@ -76,6 +76,25 @@ def _fold(match: re.Match) -> str:
     return _FOLD[ord(match.group())]
 
 
+# What separates words: anything that is neither a word character (\w, but not _) nor
+# whitespace: punctuation and symbols. Spelled out as BMP ranges, which the regex engine
+# tests with a bitmap, twice as fast over Chinese text as the category test of [^\w\s].
+_SEPARATORS = re.compile(_character_class([
+    code for code in range(0x10000)
+    if not 0xD800 <= code < 0xE000 and not (chr(code).isalnum() or chr(code).isspace()) or code == ord("_")
+]) + "+")
+_SEPARATORS_ANY = re.compile(r"[^\w\s]+|_+")
+
+
+def words_only(text: str) -> str:
+    """`normalize_text`, with a space for every run of separators: what is cut into words.
+
+    Both stores then see the same tokens (no token carries punctuation for FTS5's
+    tokenizer to split, or Elasticsearch's whitespace analyzer to keep)."""
+    text = _SEPARATORS.sub(" ", normalize_text(text))
+    return _SEPARATORS_ANY.sub(" ", text) if _ASTRAL.search(text) else text
+
+
 # Characters that do not normalise to exactly one character (ﬁ → fi, ㈠ → (一), İ → i̇ …),
 # combining marks (they compose with their neighbour) and anything astral.
 _NOT_ONE_FOR_ONE = re.compile(

@@ -7,19 +7,13 @@ the same user dictionary format (``word [freq] [tag]`` a line).
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from analyzers.normalize import normalize_text
+from analyzers.normalize import words_only
 from analyzers.synonyms import SHORT_FORM_FREQUENCY, synonyms
-
-# Characters that both stores treat as parts of a token are word characters; anything
-# else (punctuation, underscores) separates words.
-_SEPARATORS = re.compile(r"[^\w\s]+|_+")
-
 
 class Segmenter:
     def __init__(self, user_dicts: list[Path] | None = None) -> None:
@@ -60,21 +54,14 @@ class Segmenter:
     def index_text(self, text: str) -> str:
         """The tokens to index, separated by whitespace: every word and the dictionary
         words inside longer ones (jieba's search mode)."""
-        return " ".join(self._cut_for_search(_words_only(text)))
+        return " ".join(self._cut_for_search(words_only(text)))
 
     def index_tokens(self, text: str) -> list[str]:
         return self.index_text(text).split()
 
     def query_terms(self, text: str) -> list[str]:
         """The words of a query, in order, each once."""
-        return list(dict.fromkeys(" ".join(self._cut(_words_only(text))).split()))
-
-
-def _words_only(text: str) -> str:
-    # Punctuation becomes a space before cutting (jieba splits there anyway), so that no
-    # token carries it: FTS5's unicode61 tokenizer and the whitespace analyzer then see
-    # the same tokens. One regex over the text is cheaper than a pass over its tokens.
-    return _SEPARATORS.sub(" ", normalize_text(text))
+        return list(dict.fromkeys(" ".join(self._cut(words_only(text))).split()))
 
 
 def default_user_dict() -> Path:
