@@ -78,7 +78,14 @@ def load_sidecar(path: Path) -> Sidecar:
 
 
 def find_sidecar(path: Path) -> tuple[Path, Sidecar] | None:
-    for parent in path.parents:
+    return _sidecar_above(path.parent)
+
+
+# The files of a folder share its sidecar and corpus root: looked up once per folder, not
+# once per file (thousands of stat calls on the corpus).
+@lru_cache(maxsize=256)
+def _sidecar_above(folder: Path) -> tuple[Path, Sidecar] | None:
+    for parent in (folder, *folder.parents):
         candidate = parent / "db.sqlite3"
         if candidate.is_file():
             try:
@@ -93,8 +100,11 @@ def is_corpus_file(path: Path) -> bool:
     if path.name == "_index.md":
         return False
     with path.open(encoding="utf-8", errors="replace") as handle:
-        head = handle.read(200)
-    return not (head.startswith("---") and "bookHidden: true" in head)
+        return not _is_hidden(handle.read(200))
+
+
+def _is_hidden(head: str) -> bool:
+    return head.startswith("---") and "bookHidden: true" in head[:200]
 
 
 # --- history lines ----------------------------------------------------------------------
@@ -229,12 +239,16 @@ def short_title(title: str) -> str:
 
 
 def parse_lawrefbook(path: Path) -> list[Document]:
-    if not is_corpus_file(path):
+    if path.name == "_index.md":
         return []
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
+        if not is_corpus_file(path):
+            return []
         raise ParseError("not UTF-8 text") from None
+    if _is_hidden(text):
+        return []
     if INFO_END not in text:
         raise ParseError(f"no {INFO_END} line: not in the corpus layout")
     head, body = text.split(INFO_END, 1)
@@ -313,12 +327,15 @@ def parse_lawrefbook(path: Path) -> list[Document]:
 
 def _corpus_root(path: Path) -> Path | None:
     """The folder holding the top-level sidecar (the corpus root), for stable ids."""
-    root = None
-    for parent in path.parents:
+    return _corpus_root_above(path.parent)
+
+
+@lru_cache(maxsize=256)
+def _corpus_root_above(folder: Path) -> Path | None:
+    for parent in (folder, *folder.parents):
         if (parent / "db.sqlite3").is_file() and parent.name != "DLC" and parent.parent.name != "DLC":
-            root = parent
-            break
-    return root
+            return parent
+    return None
 
 
 _COMMENT = re.compile(r"<!--.*?-->")
