@@ -20,7 +20,7 @@ from typing import Protocol
 
 from tqdm import tqdm
 
-from analyzers import index_text
+from analyzers.segment import default_segmenter
 from indexer.errors import ParseError
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.portal_html import parse_portal_html
@@ -41,7 +41,9 @@ PARSERS: dict[str, Parser] = {
     ".txt": parse_text_record,
 }
 
-BATCH_SIZE = 1000
+# Small enough that the last batch, written after the workers are done, is quick; large
+# enough that a transaction (and an Elasticsearch bulk request) carries many documents.
+BATCH_SIZE = 250
 
 
 @dataclass
@@ -69,18 +71,13 @@ class IndexSummary:
         )
 
 
-def to_record(doc: Document, content_hash: str | None = None) -> IndexRecord:
-    """Segment a document once, for whichever store indexes it."""
-    return IndexRecord.of(doc, index_text(doc.title), index_text(doc.body), content_hash or doc.content_hash())
-
-
 def prepare_file(path: Path) -> list[IndexRecord] | Failure:
     """Parse and segment one file (in a worker process): its records, or why it failed."""
     parser = PARSERS[path.suffix.lower()]
     try:
         if not path.exists():
             raise ParseError("no such file")
-        return [to_record(doc) for doc in parser(path)]
+        return [IndexRecord.of(doc) for doc in parser(path)]
     except ParseError as error:
         return Failure(str(path), str(error))
     except OSError as error:
@@ -147,7 +144,7 @@ class Indexer:
         summary = summary or IndexSummary()
         self.store.create()
         run = _Run(self.store, summary)
-        run.add(to_record(doc) for doc in documents)
+        run.add(IndexRecord.of(doc) for doc in documents)
         self._finish(run)
         return summary
 
@@ -244,6 +241,8 @@ class Indexer:
             return
         # fork shares the loaded dictionary with the workers; spawn where there is no fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork":
+            default_segmenter()  # loaded once here, not once per worker
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method)) as pool:
             yield pool
 

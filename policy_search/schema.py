@@ -9,6 +9,7 @@ both stores index (see :class:`Validity`), so a document indexed as 尚未生效
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -125,10 +126,17 @@ class Document(BaseModel):
     def year(self) -> str | None:
         return str(self.publish_date.year) if self.publish_date else None
 
-    def content_hash(self) -> str:
-        """Hash of what the source says (derived and linked fields left out)."""
-        canonical = self.model_dump_json(exclude={"superseded_date", "interprets", "interpretations"})
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    def content_hash(self, spans: list[ArticleSpan] | None = None) -> str:
+        """Hash of what the source says (derived and linked fields left out).
+
+        Articles count as their spans of the body (`article_spans`, passed in where they are
+        at hand): the same information as their text, which would hash the body twice."""
+        canonical = self.model_dump_json(exclude={"superseded_date", "interprets", "interpretations", "articles"})
+        if spans is None:
+            spans = article_spans(self.body, self.articles)
+        digest = hashlib.sha256(canonical.encode("utf-8"))
+        digest.update(json.dumps(spans, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()
 
 
 def title_key(title: str) -> str:

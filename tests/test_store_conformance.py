@@ -182,6 +182,20 @@ def test_upserting_the_same_id_keeps_one_document(empty_store):
     assert (again.added, again.updated, again.unchanged) == (0, 1, len(docs) - 1)
 
 
+def test_an_updated_document_is_found_by_its_new_words_only(empty_store):
+    docs = sample_documents()
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents(docs)
+    before = len(ids(empty_store, "城乡规划"))
+    assert docs[0].id in ids(empty_store, "适用")
+    changed = docs[0].model_copy(update={"body": "第一条 为了保护湿地生态，制定本法。"})
+    indexer.index_documents([changed])
+    assert ids(empty_store, "湿地") == [changed.id]
+    assert changed.id in ids(empty_store, "城乡规划")  # still in its title
+    assert len(ids(empty_store, "城乡规划")) == before
+    assert changed.id not in ids(empty_store, "适用")
+
+
 def test_delete_removes_a_document_everywhere(empty_store):
     indexer = Indexer(empty_store, progress=False)
     indexer.index_documents(sample_documents())

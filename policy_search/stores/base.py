@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import abc
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from analyzers import index_text
 from policy_search.query import SearchRequest, SearchResult
 from policy_search.schema import Article, ArticleSpan, Document, article_spans, articles_from_spans
 
@@ -32,19 +34,35 @@ class IndexRecord:
     title_tokens: str
     body_tokens: str
     content_hash: str
+    tokens_digest: str
     article_spans: list[ArticleSpan] = field(default_factory=list)
 
     @classmethod
-    def of(cls, doc: Document, title_tokens: str, body_tokens: str, content_hash: str) -> IndexRecord:
+    def of(cls, doc: Document) -> IndexRecord:
+        """Segment a document (the costly part of indexing), once for whichever store."""
+        title_tokens, body_tokens = document_tokens(doc.title, doc.body)
+        spans = article_spans(doc.body, doc.articles)
         return cls(
             document=doc.model_copy(update={"articles": []}),
-            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=content_hash,
-            article_spans=article_spans(doc.body, doc.articles),
+            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=doc.content_hash(spans),
+            tokens_digest=tokens_digest(title_tokens, body_tokens), article_spans=spans,
         )
 
     @property
     def articles(self) -> list[Article]:
         return articles_from_spans(self.document.body, self.article_spans)
+
+
+def document_tokens(title: str, body: str) -> tuple[str, str]:
+    """The tokens both stores index for a document's title and body."""
+    return index_text(title), index_text(body)
+
+
+def tokens_digest(title_tokens: str, body_tokens: str) -> str:
+    """A checksum of a document's tokens. A store that keeps only an index of the tokens
+    (SQLite's contentless full-text table) must hand them back to delete a document; it
+    segments the stored text again and checks the result against this."""
+    return format(zlib.crc32(body_tokens.encode("utf-8"), zlib.crc32(title_tokens.encode("utf-8"))), "08x")
 
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),

@@ -3,13 +3,15 @@
 Text is indexed as the space-separated tokens that `analyzers` produce, lower-cased and
 without punctuation, which FTS5's ascii tokenizer (the fastest; it splits on ASCII
 spaces and punctuation only) turns back into exactly those tokens, so Chinese words match
-as words. A document's articles sit in their own column, read only with the full text. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
+as words. The full-text table is contentless: it holds the index of the tokens, not the
+tokens; the text itself is in `documents`, from which the tokens can be made again. A document's articles sit in their own column, read only with the full text. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
 table. Status is evaluated in SQL from the validity dates for the day asked about.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -31,9 +33,19 @@ from policy_search.schema import (
     suggest_keys,
     validity_values,
 )
-from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import (
+    IndexRecord,
+    LookupField,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    document_tokens,
+    tokens_digest,
+)
 
-SCHEMA_VERSION = 2
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
 # Reads through the operating system's page cache, shared by every connection (one per server
 # thread), instead of each connection copying pages into a private cache of its own. SQLite
 # caps it at its compile-time maximum (2 GB by default); beyond that, reads go through the cache.
@@ -60,6 +72,7 @@ CREATE TABLE IF NOT EXISTS documents (
     repealed_on TEXT NOT NULL,
     expired_on TEXT NOT NULL,
     content_hash TEXT,
+    tokens_digest TEXT NOT NULL,
     data TEXT NOT NULL,
     body TEXT NOT NULL,
     articles TEXT NOT NULL DEFAULT '[]'
@@ -81,8 +94,10 @@ CREATE TABLE IF NOT EXISTS document_values (
 CREATE INDEX IF NOT EXISTS document_values_doc_field ON document_values (doc_rowid, field, value);
 DROP INDEX IF EXISTS document_values_doc;
 CREATE INDEX IF NOT EXISTS document_values_field ON document_values (field, value);
+-- Contentless: the index of the tokens without a copy of them (half the file, and less to
+-- write). Deleting a row takes its tokens back: the stored title and body segmented again.
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
-    title, body, tokenize = "ascii"
+    title, body, tokenize = "ascii", content = ''
 );
 """
 
@@ -229,15 +244,16 @@ class SQLiteStore(Store):
         cursor.execute(
             """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
                    doc_type, region, family_id, year, publish_date, effective_date,
-                   valid_from, superseded_on, repealed_on, expired_on, content_hash, data, body, articles)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   valid_from, superseded_on, repealed_on, expired_on, content_hash, tokens_digest,
+                   data, body, articles)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 doc.id, doc.kind.value, doc.title, doc.doc_number,
                 doc_number_key(doc.doc_number) if doc.doc_number else None,
                 doc.level, doc.doc_type, doc.region, doc.family, doc.year,
                 _iso(doc.publish_date), _iso(doc.effective_date),
                 validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
-                validity["expired_on"], record.content_hash,
+                validity["expired_on"], record.content_hash, record.tokens_digest,
                 _data(doc), doc.body, json.dumps(record.article_spans, ensure_ascii=False),
             ),
         )
@@ -255,15 +271,39 @@ class SQLiteStore(Store):
             (rowid, record.title_tokens, record.body_tokens),
         )
 
-    @staticmethod
-    def _delete_ids(cursor: sqlite3.Cursor, ids: list[str]) -> None:
+    def _delete_ids(self, cursor: sqlite3.Cursor, ids: list[str]) -> None:
         for doc_id in ids:
-            row = cursor.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            row = cursor.execute(
+                "SELECT rowid, title, body, tokens_digest FROM documents WHERE id = ?", (doc_id,)).fetchone()
             if row is None:
                 continue
-            cursor.execute("DELETE FROM documents_fts WHERE rowid = ?", row)
-            cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", row)
-            cursor.execute("DELETE FROM documents WHERE rowid = ?", row)
+            rowid, title, body, digest = row
+            cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
+            cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
+            tokens = document_tokens(title, body)
+            if tokens_digest(*tokens) == digest:
+                cursor.execute(
+                    "INSERT INTO documents_fts (documents_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                    (rowid, *tokens))
+            else:
+                # The text no longer segments into the tokens indexed for it (another
+                # dictionary or jieba version): those tokens cannot be taken back one
+                # document at a time, so the full-text index is made again from the text.
+                self._rebuild_fulltext(cursor)
+
+    @staticmethod
+    def _rebuild_fulltext(cursor: sqlite3.Cursor) -> None:
+        count = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
+        logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
+        cursor.execute("INSERT INTO documents_fts (documents_fts) VALUES ('delete-all')")
+        last = 0
+        while rows := cursor.execute(
+                "SELECT rowid, title, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall():
+            for rowid, title, body in rows:
+                tokens = document_tokens(title, body)
+                cursor.execute("INSERT INTO documents_fts (rowid, title, body) VALUES (?, ?, ?)", (rowid, *tokens))
+                cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?", (tokens_digest(*tokens), rowid))
+            last = rows[-1][0]
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._transaction() as cursor:

@@ -1,0 +1,54 @@
+"""What only the embedded store does: its contentless full-text index kept right."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import sample_documents
+from indexer import Indexer
+from policy_search.search import make_request
+from policy_search.stores import IndexRecord
+from policy_search.stores.base import tokens_digest
+from policy_search.stores.sqlite import SQLiteStore
+
+
+def ids(store, q):
+    return [hit.document.id for hit in store.search(make_request(q=q, facets=[])).hits]
+
+
+def fulltext_integrity(store: SQLiteStore) -> None:
+    with sqlite3.connect(store.path) as connection:
+        connection.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 0)")
+
+
+def test_updates_and_deletes_leave_the_fulltext_index_sound(tmp_path):
+    store = SQLiteStore(tmp_path / "index.db")
+    indexer = Indexer(store, progress=False)
+    docs = sample_documents()
+    indexer.index_documents(docs)
+    indexer.index_documents([docs[0].model_copy(update={"body": "第一条 为了保护湿地生态，制定本法。"})])
+    indexer.delete([docs[1].id])
+    fulltext_integrity(store)
+    assert ids(store, "湿地") == [docs[0].id]
+    assert ids(store, "适用") == []
+
+
+def test_text_indexed_by_another_segmentation_is_indexed_again(tmp_path):
+    """A document indexed with tokens that its text no longer segments into (as after a
+    dictionary change) cannot be taken out of the index by its tokens: updating it makes
+    the full-text index again from the stored text, and nothing stale stays findable."""
+    store = SQLiteStore(tmp_path / "index.db")
+    indexer = Indexer(store, progress=False)
+    docs = sample_documents()
+    indexer.index_documents(docs[1:])
+    old = IndexRecord.of(docs[0])
+    old.body_tokens += " oldlexicon"  # a token today's segmentation does not give
+    old.tokens_digest = tokens_digest(old.title_tokens, old.body_tokens)
+    store.upsert([old])
+    assert ids(store, "oldlexicon") == [docs[0].id]
+
+    indexer.index_documents([docs[0].model_copy(update={"body": "第一条 为了保护湿地生态，制定本法。"})])
+    assert ids(store, "oldlexicon") == []
+    assert ids(store, "湿地") == [docs[0].id]
+    assert set(ids(store, "城乡规划")) == {d.id for d in docs if "城乡规划" in d.title + d.body}
+    fulltext_integrity(store)
