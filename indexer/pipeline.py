@@ -297,8 +297,8 @@ class _Run:
         self.left_families |= left
         self.store.upsert(changed)
         self.families |= left | set(new_family.values())
-        # relinking needs titles, numbers and references, not the text
-        self.written.extend(r.document.model_copy(update={"body": ""}) for r in changed)
+        # relinking needs titles, numbers and references, not the text (not in r.document)
+        self.written.extend(r.document for r in changed)
 
 
 class Pool(Protocol):

@@ -42,7 +42,7 @@ def test_text_indexed_by_another_segmentation_is_indexed_again(tmp_path):
     docs = sample_documents()
     indexer.index_documents(docs[1:])
     old = IndexRecord.of(docs[0])
-    old.body_tokens += " oldlexicon"  # a token today's segmentation does not give
+    old.body_tokens += b" oldlexicon"  # a token today's segmentation does not give
     old.tokens_digest = tokens_digest(old.title_tokens, old.body_tokens)
     store.upsert([old])
     assert ids(store, "oldlexicon") == [docs[0].id]

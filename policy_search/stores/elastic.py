@@ -382,16 +382,15 @@ def _status_query(status: Status, day: date) -> dict:
 
 
 def _source(record: IndexRecord) -> dict:
-    doc = record.document
+    doc = record.full_document()
     source = doc.model_dump(mode="json")
-    source["articles"] = [article.model_dump() for article in record.articles]
     source.update({k: v.isoformat() for k, v in validity_values(doc).items()})
     source.update(
         family_id=doc.family,
         year=doc.year,
         doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else None,
-        title_tokens=record.title_tokens,
-        body_tokens=record.body_tokens,
+        title_tokens=record.title_tokens.decode("utf-8"),
+        body_tokens=record.body_tokens.decode("utf-8"),
         content_hash=record.content_hash,
         link_keys=link_keys(doc),
         suggest_keys=suggest_keys(doc),

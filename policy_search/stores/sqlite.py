@@ -116,6 +116,11 @@ _MATCH_COLUMNS = ("id", "kind", "level", "year", "doc_type", "region", "publish_
 # What a search reads from, aliased `d` either way: every document, or its matches.
 _ALL_ROWS = "documents d"
 _MATCHED_ROWS = "temp.matched d"
+# Text comes as UTF-8 bytes (see IndexRecord), which SQLite would bind as blobs: cast to
+# text, which takes them as they are.
+_FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT))"
+_FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
+                    " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
 # BM25 weights of the FTS columns (title, body): title matches dominate.
 _BM25_WEIGHTS = (10.0, 1.0)
 
@@ -246,7 +251,7 @@ class SQLiteStore(Store):
                    doc_type, region, family_id, year, publish_date, effective_date,
                    valid_from, superseded_on, repealed_on, expired_on, content_hash, tokens_digest,
                    data, body, articles)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)""",
             (
                 doc.id, doc.kind.value, doc.title, doc.doc_number,
                 doc_number_key(doc.doc_number) if doc.doc_number else None,
@@ -254,7 +259,7 @@ class SQLiteStore(Store):
                 _iso(doc.publish_date), _iso(doc.effective_date),
                 validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
                 validity["expired_on"], record.content_hash, record.tokens_digest,
-                _data(doc), doc.body, json.dumps(record.article_spans, ensure_ascii=False),
+                _data(doc), record.body, json.dumps(record.article_spans, ensure_ascii=False),
             ),
         )
         rowid = cursor.lastrowid
@@ -267,7 +272,7 @@ class SQLiteStore(Store):
             [(rowid, field, value) for field, items in values.items() for value in dict.fromkeys(items)],
         )
         cursor.execute(
-            "INSERT INTO documents_fts (rowid, title, body) VALUES (?, ?, ?)",
+            _FULLTEXT_INSERT,
             (rowid, record.title_tokens, record.body_tokens),
         )
 
@@ -283,7 +288,7 @@ class SQLiteStore(Store):
             tokens = document_tokens(title, body)
             if tokens_digest(*tokens) == digest:
                 cursor.execute(
-                    "INSERT INTO documents_fts (documents_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                    _FULLTEXT_DELETE,
                     (rowid, *tokens))
             else:
                 # The text no longer segments into the tokens indexed for it (another
@@ -301,7 +306,7 @@ class SQLiteStore(Store):
                 "SELECT rowid, title, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall():
             for rowid, title, body in rows:
                 tokens = document_tokens(title, body)
-                cursor.execute("INSERT INTO documents_fts (rowid, title, body) VALUES (?, ?, ?)", (rowid, *tokens))
+                cursor.execute(_FULLTEXT_INSERT, (rowid, *tokens))
                 cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?", (tokens_digest(*tokens), rowid))
             last = rows[-1][0]
 
