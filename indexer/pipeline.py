@@ -129,7 +129,7 @@ class Indexer:
         self.store.create()
         run = _Run(self.store, summary)
         # The pool starts before the progress bar, whose monitor thread a fork must not copy.
-        with self._pool(len(files)) as pool:
+        with self.store.bulk(), self._pool(len(files)) as pool:
             with self._bar(total=len(files), desc="indexing", unit="file") as bar:
                 for result in pool.map(prepare_file, files, chunksize=4):
                     if isinstance(result, Failure):
@@ -137,15 +137,16 @@ class Indexer:
                     else:
                         run.add(result)
                     bar.update()
-        self._finish(run)
+            self._finish(run)
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
         self.store.create()
         run = _Run(self.store, summary)
-        run.add(IndexRecord.of(doc) for doc in documents)
-        self._finish(run)
+        with self.store.bulk():
+            run.add(IndexRecord.of(doc) for doc in documents)
+            self._finish(run)
         return summary
 
     def _finish(self, run: _Run) -> None:

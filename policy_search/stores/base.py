@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import abc
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,6 +156,12 @@ class Store(abc.ABC):
 
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Around a run of many writes (an indexing run): the store may write faster, less
+        safely against a power cut, during the run, and has everything on disk when it ends."""
+        yield
 
     def optimize(self) -> None:
         """After a batch of writes: update what the engine plans queries with (a no-op where

@@ -50,6 +50,8 @@ SCHEMA_VERSION = 3
 # thread), instead of each connection copying pages into a private cache of its own. SQLite
 # caps it at its compile-time maximum (2 GB by default); beyond that, reads go through the cache.
 MMAP_SIZE = 1 << 34
+# The page cache of the connection that indexes (see SQLiteStore.bulk), in KiB.
+BULK_CACHE_KIB = 64 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -207,6 +209,23 @@ class SQLiteStore(Store):
                 (str(SCHEMA_VERSION),),
             )
             self._connection().commit()
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        # Commits do not wait for the disk during the run (a power cut may then cost the
+        # file: index again), and the page cache holds the hot pages of the growing indexes
+        # instead of reading them back from the write-ahead log. Measured on the corpus:
+        # 0.2-0.3 s of 5 saved by each. At the end a checkpoint puts everything on disk.
+        connection = self._connection()
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA cache_size = -2000")  # SQLite's default, 2 MB
+            with self._write_lock:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def optimize(self) -> None:
         # Table statistics let the planner choose, per query, between scanning a facet's
