@@ -11,10 +11,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from contextlib import ExitStack
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -41,9 +43,13 @@ PARSERS: dict[str, Parser] = {
     ".txt": parse_text_record,
 }
 
-# Small enough that the last batch, written after the workers are done, is quick; large
-# enough that a transaction (and an Elasticsearch bulk request) carries many documents.
+# Documents written in one transaction (or Elasticsearch bulk request): many, so that
+# commits are few, while a writer holds the embedded store's lock for a short time only.
 BATCH_SIZE = 250
+# Files a worker process indexes as one task: enough tasks for the workers to stay evenly
+# busy to the end, not so many that each writes only a handful of documents.
+CHUNK_FILES = 250
+TASKS_PER_WORKER = 8
 
 
 @dataclass
@@ -69,6 +75,28 @@ class IndexSummary:
             f"{self.files} files, {self.documents} documents: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed"
         )
+
+
+@dataclass
+class Occurrence:
+    """A document id as one part of a run met it: at which file positions, with which
+    content hash last, and what the store held for it before (None: nothing)."""
+
+    first_position: int
+    last_position: int
+    last_hash: str
+    previous: str | None
+
+
+@dataclass
+class ChunkOutcome:
+    """What indexing a chunk of files did, for the run to add up."""
+
+    failed: list[Failure]
+    occurrences: dict[str, Occurrence]
+    families: set[str]
+    left_families: set[str]
+    written: list[Document]
 
 
 def prepare_file(path: Path) -> list[IndexRecord] | Failure:
@@ -99,14 +127,46 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def index_chunk(store: Store, chunk: list[tuple[int, Path]]) -> ChunkOutcome:
+    """Parse, segment and write a chunk of (position in the run, file)."""
+    run = _Run(store)
+    failed = []
+    for position, path in chunk:
+        result = prepare_file(path)
+        if isinstance(result, Failure):
+            failed.append(result)
+        else:
+            run.add(result, position)
+    run.flush()
+    return ChunkOutcome(failed, run.occurrences, run.families, run.left_families, run.written)
+
+
+# A worker process's own store (connections do not survive a fork), in bulk mode for the
+# life of the process; the run's process makes everything durable when the run ends.
+_worker_store: Store | None = None
+_worker_context = ExitStack()
+
+
+def _start_worker(store: Store) -> None:
+    global _worker_store
+    _worker_store = store.clone()
+    _worker_context.enter_context(_worker_store.bulk())
+
+
+def _index_chunk_in_worker(chunk: list[tuple[int, Path]]) -> ChunkOutcome:
+    assert _worker_store is not None
+    return index_chunk(_worker_store, chunk)
+
+
 class Indexer:
     """Indexes files and documents into a store.
 
-    Parsing and segmentation, the costly parts, run in `workers` processes while this
-    process writes what they return; with one worker everything runs in this process.
-    Runs of fewer than `PARALLEL_MIN_FILES` files stay in this process too: starting
-    workers would cost more than it saves. Unchanged documents (same content hash) are
-    segmented but not written.
+    Files are indexed in chunks by `workers` processes, each parsing, segmenting (the
+    costly part) and writing its documents to the store itself; this process adds up
+    what they did and then brings families and links up to date. With one worker, or for
+    runs of fewer than `PARALLEL_MIN_FILES` files (starting workers would cost more than
+    it saves), everything runs in this process. Unchanged documents (same content hash)
+    are segmented but not written.
     """
 
     PARALLEL_MIN_FILES = 64
@@ -127,30 +187,37 @@ class Indexer:
                 summary.failed.append(Failure(str(path), f"unsupported file type {path.suffix or '(none)'}"))
         summary.files = len(files)
         self.store.create()
-        run = _Run(self.store, summary)
+        run = _Run(self.store)
+        chunks = self._chunks(list(enumerate(files)))
         # The pool starts before the progress bar, whose monitor thread a fork must not copy.
-        with self.store.bulk(), self._pool(len(files)) as pool:
+        with self.store.bulk(), self._pool(len(files)) as (pool, index):
             with self._bar(total=len(files), desc="indexing", unit="file") as bar:
-                for result in pool.map(prepare_file, files, chunksize=4):
-                    if isinstance(result, Failure):
-                        summary.failed.append(result)
-                    else:
-                        run.add(result)
-                    bar.update()
+                for chunk, outcome in zip(chunks, pool.map(index, chunks)):
+                    summary.failed.extend(outcome.failed)
+                    run.merge(outcome)
+                    bar.update(len(chunk))
+            run.settle_repeats(files)
+            run.tally(summary)
             self._finish(run)
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
         self.store.create()
-        run = _Run(self.store, summary)
+        run = _Run(self.store)
         with self.store.bulk():
-            run.add(IndexRecord.of(doc) for doc in documents)
+            for position, doc in enumerate(documents):
+                run.add([IndexRecord.of(doc)], position)
+            run.flush()
+            run.tally(summary)
             self._finish(run)
         return summary
 
+    def _chunks(self, files: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
+        size = max(1, min(CHUNK_FILES, -(-len(files) // (self.workers * TASKS_PER_WORKER))))
+        return [files[start : start + size] for start in range(0, len(files), size)]
+
     def _finish(self, run: _Run) -> None:
-        run.flush()
         self.refresh_families(run.families, left=run.left_families)
         self.relink(run.written)
         self.store.refresh()
@@ -236,37 +303,41 @@ class Indexer:
         return tqdm(file=sys.stderr, disable=disable, leave=False, **options)
 
     @contextmanager
-    def _pool(self, files: int) -> Iterator[Pool]:
+    def _pool(self, files: int) -> Iterator[tuple[Pool, Callable[[list[tuple[int, Path]]], ChunkOutcome]]]:
+        """Where chunks are indexed, and the function that indexes one there."""
         if self.workers < 2 or files < self.PARALLEL_MIN_FILES:
-            yield InProcess()
+            yield InProcess(), partial(index_chunk, self.store)
             return
         # fork shares the loaded dictionary with the workers; spawn where there is no fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
             default_segmenter()  # loaded once here, not once per worker
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method)) as pool:
-            yield pool
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(self.store,)) as pool:
+            yield pool, _index_chunk_in_worker
 
 
 class _Run:
-    """The writing side of one indexing run: records in, batches out to the store.
+    """The writing side of a run, or of one chunk of it: records in, batches out to the
+    store, and what was met where (`occurrences`).
 
-    Records whose content hash the store already holds are counted and dropped; a
-    repeated id within the run is written as it last appears.
+    Records whose content hash the store already holds are dropped; a repeated id is
+    written as it last appears (across the chunks of a run: see `settle_repeats`).
     """
 
-    def __init__(self, store: Store, summary: IndexSummary) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.summary = summary
-        self.batch: dict[str, IndexRecord] = {}
-        self.seen: dict[str, str] = {}  # id -> content hash written or kept in this run
+        self.batch: dict[str, tuple[int, IndexRecord]] = {}
+        self.occurrences: dict[str, Occurrence] = {}
+        self.repeats: dict[str, list[Occurrence]] = {}  # ids met by several chunks
         self.families: set[str] = set()
         self.left_families: set[str] = set()  # families a version moved out of
         self.written: list[Document] = []
 
-    def add(self, records: Iterable[IndexRecord]) -> None:
+    def add(self, records: Iterable[IndexRecord], position: int) -> None:
         for record in records:
-            self.batch[record.document.id] = record
+            self.batch[record.document.id] = (position, record)
             if len(self.batch) >= BATCH_SIZE:
                 self.flush()
 
@@ -274,23 +345,21 @@ class _Run:
         batch, self.batch = self.batch, {}
         if not batch:
             return
-        new = [doc_id for doc_id in batch if doc_id not in self.seen]
-        stored = self.store.content_hashes(new)
-        stored.update({doc_id: self.seen[doc_id] for doc_id in batch if doc_id in self.seen})
+        stored = self.store.content_hashes([doc_id for doc_id in batch if doc_id not in self.occurrences])
         changed = []
-        for doc_id, record in batch.items():
-            previous = stored.get(doc_id)
-            if doc_id in self.seen:
-                pass  # counted when first seen
-            elif previous is None:
-                self.summary.added += 1
-            elif previous == record.content_hash:
-                self.summary.unchanged += 1
+        for doc_id, (position, record) in batch.items():
+            met = self.occurrences.get(doc_id)
+            if met is None:
+                previous = stored.get(doc_id)
+                self.occurrences[doc_id] = Occurrence(position, position, record.content_hash, previous)
             else:
-                self.summary.updated += 1
-            self.seen[doc_id] = record.content_hash
+                previous = met.last_hash
+                met.last_position, met.last_hash = position, record.content_hash
             if previous != record.content_hash:
                 changed.append(record)
+        self.write(changed, stored)
+
+    def write(self, changed: list[IndexRecord], stored: dict[str, str]) -> None:
         # A version that moved to another family leaves its old family to be refreshed.
         moved = self.store.get_many([r.document.id for r in changed if r.document.id in stored], with_body=False)
         new_family = {r.document.id: r.document.family for r in changed}
@@ -300,6 +369,55 @@ class _Run:
         self.families |= left | set(new_family.values())
         # relinking needs titles, numbers and references, not the text (not in r.document)
         self.written.extend(r.document for r in changed)
+
+    def merge(self, outcome: ChunkOutcome) -> None:
+        """Add up what a chunk did."""
+        for doc_id, met in outcome.occurrences.items():
+            if doc_id in self.repeats:
+                self.repeats[doc_id].append(met)
+            elif doc_id in self.occurrences:
+                self.repeats[doc_id] = [self.occurrences[doc_id], met]
+            else:
+                self.occurrences[doc_id] = met
+        self.families |= outcome.families
+        self.left_families |= outcome.left_families
+        self.written.extend(outcome.written)
+
+    def settle_repeats(self, files: list[Path]) -> None:
+        """An id that several chunks met may have been written by them in any order: the
+        store must hold it as it last appears in the run. Where it does not, the file of
+        its last appearance is indexed again here (rare: the same id in two files)."""
+        for doc_id, mets in self.repeats.items():
+            last = max(mets, key=lambda met: met.last_position)
+            first = min(mets, key=lambda met: met.first_position)
+            self.occurrences[doc_id] = Occurrence(first.first_position, last.last_position, last.last_hash,
+                                                  _stored_before_run(mets))
+        stored = self.store.content_hashes(self.repeats)
+        stale = {doc_id for doc_id in self.repeats if stored.get(doc_id) != self.occurrences[doc_id].last_hash}
+        for position in sorted({self.occurrences[doc_id].last_position for doc_id in stale}):
+            records = prepare_file(files[position])
+            if not isinstance(records, Failure):
+                self.write([r for r in records if r.document.id in stale], stored)
+
+    def tally(self, summary: IndexSummary) -> None:
+        """Count each document once: as the run leaves it against what the store held."""
+        for met in self.occurrences.values():
+            if met.previous is None:
+                summary.added += 1
+            elif met.previous == met.last_hash:
+                summary.unchanged += 1
+            else:
+                summary.updated += 1
+
+
+def _stored_before_run(mets: list[Occurrence]) -> str | None:
+    """What the store held for an id before the run, from what the chunks that met it saw:
+    the first chunk to write saw it, the others saw what another chunk wrote."""
+    if any(met.previous is None for met in mets):
+        return None
+    written = {met.last_hash for met in mets}
+    unexplained = [met.previous for met in mets if met.previous not in written]
+    return unexplained[0] if unexplained else min(mets, key=lambda met: met.first_position).previous
 
 
 class Pool(Protocol):

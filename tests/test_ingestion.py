@@ -163,3 +163,54 @@ def test_worker_processes_index_what_one_process_indexes(empty_store, tmp_path):
     for doc_id in ids:
         assert public_fields(actual[doc_id], date.today()) == public_fields(expected[doc_id], date.today())
     assert any(doc.articles for doc in actual.values())
+
+
+def test_an_id_in_several_files_ends_as_it_last_appears_whichever_worker_writes_first(empty_store, tmp_path):
+    """Workers write their chunks in any order; the run still ends with each document as
+    the last file names it, and counts it once."""
+    import json
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for day in range(1, 9):  # eight files, one chunk each: the two workers race
+        record = {"id": "notice-1", "title": f"关于第{day}次调整的通知", "publish_date": f"2024-01-0{day}",
+                  "body": f"第{day}版正文"}
+        other = {"id": f"notice-day-{day}", "title": f"第{day}日其他通知", "body": "正文"}
+        (feeds / f"day-{day}.jsonl").write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in (record, other)), encoding="utf-8")
+    parallel = Indexer(empty_store, progress=False, workers=2)
+    parallel.PARALLEL_MIN_FILES = 0
+    summary = parallel.index_paths([feeds])
+    assert empty_store.get("notice-1").title == "关于第8次调整的通知"
+    assert (summary.added, summary.updated, summary.unchanged) == (9, 0, 0)
+    again = parallel.index_paths([feeds])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 9)
+    assert empty_store.get("notice-1").title == "关于第8次调整的通知"
+
+
+def test_a_run_settles_an_id_that_chunks_wrote_out_of_order(empty_store, tmp_path):
+    """The race above, made to happen: the chunk holding the last appearance is written
+    first, the earlier one after it; the run puts the last appearance back."""
+    import json
+
+    from indexer.pipeline import IndexSummary, _Run, index_chunk
+
+    files = []
+    for day in (1, 2):
+        path = tmp_path / f"day-{day}.jsonl"
+        path.write_text(json.dumps({"id": "notice-1", "title": f"第{day}版通知", "body": "正文"}, ensure_ascii=False),
+                        encoding="utf-8")
+        files.append(path)
+    empty_store.create()
+    later = index_chunk(empty_store, [(1, files[1])])
+    earlier = index_chunk(empty_store, [(0, files[0])])
+    assert empty_store.get("notice-1").title == "第1版通知"  # as the race left it
+    run = _Run(empty_store)
+    run.merge(earlier)
+    run.merge(later)
+    run.settle_repeats(files)
+    summary = IndexSummary()
+    run.tally(summary)
+    empty_store.refresh()
+    assert empty_store.get("notice-1").title == "第2版通知"
+    assert (summary.added, summary.updated, summary.unchanged) == (1, 0, 0)

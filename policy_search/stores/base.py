@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import pickle
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -156,6 +157,12 @@ class Store(abc.ABC):
 
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
+
+    def clone(self) -> Store:
+        """A new instance of this store, on the same index, sharing no connection: for
+        another process (a connection must not cross a fork). Stores pickle as what they
+        are opened with."""
+        return pickle.loads(pickle.dumps(self))
 
     @contextmanager
     def bulk(self) -> Iterator[None]:

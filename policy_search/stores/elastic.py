@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
@@ -89,9 +90,13 @@ class ElasticsearchStore(Store):
     def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0) -> None:
         self.url = url
         self.alias = index
+        self.request_timeout = request_timeout
         self.client = Elasticsearch(
             url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
         )
+
+    def __reduce__(self):
+        return partial(ElasticsearchStore, request_timeout=self.request_timeout), (self.url, self.alias)
 
     # --- errors ------------------------------------------------------------------------
 

@@ -142,6 +142,9 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._write_lock = threading.Lock()
 
+    def __reduce__(self):
+        return SQLiteStore, (self.path,)
+
     # --- connections -------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
