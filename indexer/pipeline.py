@@ -49,7 +49,7 @@ BATCH_SIZE = 250
 # Files a worker process indexes as one task: enough tasks for the workers to stay evenly
 # busy to the end, not so many that each writes only a handful of documents.
 CHUNK_FILES = 250
-TASKS_PER_WORKER = 8
+TASKS_PER_WORKER = 16
 
 
 @dataclass

@@ -123,6 +123,11 @@ _MATCHED_ROWS = "temp.matched d"
 _FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT))"
 _FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
                     " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
+_DOCUMENT_INSERT = """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
+        doc_type, region, family_id, year, publish_date, effective_date, valid_from, superseded_on,
+        repealed_on, expired_on, content_hash, tokens_digest, data, body, articles)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)"""
+_VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
 # BM25 weights of the FTS columns (title, body): title matches dominate.
 _BM25_WEIGHTS = (10.0, 1.0)
 
@@ -260,58 +265,29 @@ class SQLiteStore(Store):
     # --- writing -----------------------------------------------------------------------
 
     def upsert(self, records: Iterable[IndexRecord]) -> None:
+        # Rows are made before the write lock is taken, which is then held for the writes
+        # only: other processes of an indexing run are waiting to write theirs.
+        rows = [(record, _document_row(record), _value_rows(record.document)) for record in records]
         with self._transaction() as cursor:
-            for record in records:
-                self._delete_ids(cursor, [record.document.id])
-                self._insert(cursor, record)
-
-    def _insert(self, cursor: sqlite3.Cursor, record: IndexRecord) -> None:
-        doc = record.document
-        validity = {k: v.isoformat() for k, v in validity_values(doc).items()}
-        cursor.execute(
-            """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
-                   doc_type, region, family_id, year, publish_date, effective_date,
-                   valid_from, superseded_on, repealed_on, expired_on, content_hash, tokens_digest,
-                   data, body, articles)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)""",
-            (
-                doc.id, doc.kind.value, doc.title, doc.doc_number,
-                doc_number_key(doc.doc_number) if doc.doc_number else None,
-                doc.level, doc.doc_type, doc.region, doc.family, doc.year,
-                _iso(doc.publish_date), _iso(doc.effective_date),
-                validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
-                validity["expired_on"], record.content_hash, record.tokens_digest,
-                _data(doc), record.body, json.dumps(record.article_spans, ensure_ascii=False),
-            ),
-        )
-        rowid = cursor.lastrowid
-        values = {field: getattr(doc, attribute) for field, attribute in MULTI_VALUED_FIELDS.items()}
-        values["link_keys"] = link_keys(doc)
-        values["interprets_key"] = [key] if (key := reference_key(doc.interprets_ref)) else []
-        values["suggest"] = suggest_keys(doc)
-        cursor.executemany(
-            "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)",
-            [(rowid, field, value) for field, items in values.items() for value in dict.fromkeys(items)],
-        )
-        cursor.execute(
-            _FULLTEXT_INSERT,
-            (rowid, record.title_tokens, record.body_tokens),
-        )
+            self._delete_ids(cursor, [record.document.id for record, _, _ in rows])
+            for record, document_row, values in rows:
+                cursor.execute(_DOCUMENT_INSERT, document_row)
+                rowid = cursor.lastrowid
+                cursor.executemany(_VALUE_INSERT, [(rowid, field, value) for field, value in values])
+                cursor.execute(_FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
 
     def _delete_ids(self, cursor: sqlite3.Cursor, ids: list[str]) -> None:
-        for doc_id in ids:
-            row = cursor.execute(
-                "SELECT rowid, title, body, tokens_digest FROM documents WHERE id = ?", (doc_id,)).fetchone()
-            if row is None:
-                continue
-            rowid, title, body, digest = row
+        rows = []
+        for chunk in _chunks(ids, 500):
+            rows += cursor.execute(
+                f"SELECT rowid, title, body, tokens_digest FROM documents WHERE id IN ({_marks(chunk)})", chunk
+            ).fetchall()
+        for rowid, title, body, digest in rows:
             cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
             cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
             tokens = document_tokens(title, body)
             if tokens_digest(*tokens) == digest:
-                cursor.execute(
-                    _FULLTEXT_DELETE,
-                    (rowid, *tokens))
+                cursor.execute(_FULLTEXT_DELETE, (rowid, *tokens))
             else:
                 # The text no longer segments into the tokens indexed for it (another
                 # dictionary or jieba version): those tokens cannot be taken back one
@@ -587,6 +563,30 @@ def _match_expression(request: SearchRequest) -> str:
 
 def _phrase(tokens: list[str]) -> str:
     return '"' + " ".join(token.replace('"', '""') for token in tokens) + '"'
+
+
+def _document_row(record: IndexRecord) -> tuple:
+    """The `documents` row of a record (the order of _DOCUMENT_INSERT's columns)."""
+    doc = record.document
+    validity = {k: v.isoformat() for k, v in validity_values(doc).items()}
+    return (
+        doc.id, doc.kind.value, doc.title, doc.doc_number,
+        doc_number_key(doc.doc_number) if doc.doc_number else None,
+        doc.level, doc.doc_type, doc.region, doc.family, doc.year,
+        _iso(doc.publish_date), _iso(doc.effective_date),
+        validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
+        validity["expired_on"], record.content_hash, record.tokens_digest,
+        _data(doc), record.body, json.dumps(record.article_spans, ensure_ascii=False),
+    )
+
+
+def _value_rows(doc: Document) -> list[tuple[str, str]]:
+    """(field, value) of a document's multi-valued and keyword fields, each value once."""
+    values = {field: getattr(doc, attribute) for field, attribute in MULTI_VALUED_FIELDS.items()}
+    values["link_keys"] = link_keys(doc)
+    values["interprets_key"] = [key] if (key := reference_key(doc.interprets_ref)) else []
+    values["suggest"] = suggest_keys(doc)
+    return [(field, value) for field, items in values.items() for value in dict.fromkeys(items)]
 
 
 def _data(doc: Document) -> str:
