@@ -11,10 +11,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from contextlib import ExitStack
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -345,15 +344,16 @@ class _Run:
         batch, self.batch = self.batch, {}
         if not batch:
             return
+        # what the store holds: read for ids met first now, known for those met before
         stored = self.store.content_hashes([doc_id for doc_id in batch if doc_id not in self.occurrences])
+        stored |= {doc_id: self.occurrences[doc_id].last_hash for doc_id in batch if doc_id in self.occurrences}
         changed = []
         for doc_id, (position, record) in batch.items():
+            previous = stored.get(doc_id)
             met = self.occurrences.get(doc_id)
             if met is None:
-                previous = stored.get(doc_id)
                 self.occurrences[doc_id] = Occurrence(position, position, record.content_hash, previous)
             else:
-                previous = met.last_hash
                 met.last_position, met.last_hash = position, record.content_hash
             if previous != record.content_hash:
                 changed.append(record)

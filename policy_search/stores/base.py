@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from analyzers import index_text
 from policy_search.query import SearchRequest, SearchResult
-from policy_search.schema import Article, ArticleSpan, Document, article_spans, articles_from_spans
+from policy_search.schema import ArticleSpan, Document, article_spans, articles_from_spans
 
 
 class StoreError(Exception):

@@ -4,8 +4,10 @@ Text is indexed as the space-separated tokens that `analyzers` produce, lower-ca
 without punctuation, which FTS5's ascii tokenizer (the fastest; it splits on ASCII
 spaces and punctuation only) turns back into exactly those tokens, so Chinese words match
 as words. The full-text table is contentless: it holds the index of the tokens, not the
-tokens; the text itself is in `documents`, from which the tokens can be made again. A document's articles sit in their own column, read only with the full text. Facets are GROUP BY queries; multi-valued fields (issuers, topics) live in a side
-table. Status is evaluated in SQL from the validity dates for the day asked about.
+tokens; the text itself is in `documents`, from which the tokens can be made again. A
+document's articles sit in their own column, read only with the full text. Facets are
+GROUP BY queries; multi-valued fields (issuers, topics) live in a side table. Status is
+evaluated in SQL from the validity dates for the day asked about.
 """
 
 from __future__ import annotations
@@ -282,17 +284,20 @@ class SQLiteStore(Store):
             rows += cursor.execute(
                 f"SELECT rowid, title, body, tokens_digest FROM documents WHERE id IN ({_marks(chunk)})", chunk
             ).fetchall()
+        rebuilt = False
         for rowid, title, body, digest in rows:
             cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
             cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
             tokens = document_tokens(title, body)
-            if tokens_digest(*tokens) == digest:
+            if rebuilt or tokens_digest(*tokens) == digest:
                 cursor.execute(_FULLTEXT_DELETE, (rowid, *tokens))
             else:
                 # The text no longer segments into the tokens indexed for it (another
                 # dictionary or jieba version): those tokens cannot be taken back one
-                # document at a time, so the full-text index is made again from the text.
+                # document at a time, so the full-text index is made again from the text
+                # of the documents that remain, the rest of `rows` among them.
                 self._rebuild_fulltext(cursor)
+                rebuilt = True
 
     @staticmethod
     def _rebuild_fulltext(cursor: sqlite3.Cursor) -> None:
