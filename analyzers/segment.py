@@ -7,13 +7,19 @@ the same user dictionary format (``word [freq] [tag]`` a line).
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import unicodedata
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 from analyzers.normalize import words_only
 from analyzers.synonyms import SHORT_FORM_FREQUENCY, synonyms
+
+# Raised when a change to this module or to `normalize` changes the tokens of a text.
+TOKENS_VERSION = 1
+
 
 class Segmenter:
     def __init__(self, user_dicts: list[Path] | None = None) -> None:
@@ -23,16 +29,34 @@ class Segmenter:
             self._engine = rjieba.Jieba()
             self._cut = self._engine.cut
             self._cut_for_search = self._engine.cut_for_search
-            self._add_word = lambda word, freq, tag: self._engine.add_word(word, freq, tag)
+            engine_add_word = self._engine.add_word
+            engine = f"rjieba {metadata.version('rjieba')}"
         except ImportError:  # pragma: no cover - depends on the platform
             import jieba
 
             self._engine = jieba.Tokenizer()
             self._cut = lambda text: list(self._engine.cut(text))
             self._cut_for_search = lambda text: list(self._engine.cut_for_search(text))
-            self._add_word = lambda word, freq, tag: self._engine.add_word(word, freq, tag)
+            engine_add_word = self._engine.add_word
+            engine = f"jieba {metadata.version('jieba')}"
+        # What decides the tokens of a text, for `fingerprint`.
+        self._makings = hashlib.sha256(f"{engine} {TOKENS_VERSION} {unicodedata.unidata_version}".encode())
+
+        def add_word(word: str, freq: int | None, tag: str | None) -> None:
+            engine_add_word(word, freq, tag)
+            self._makings.update(f"\n{word} {freq} {tag}".encode())
+
+        self._add_word = add_word
         for path in user_dicts or []:
             self.load_user_dict(path)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the tokens of a text depend on: the engine and its version, every word added
+        (user dictionary, short forms), this module's way of making tokens and the Unicode
+        tables of normalisation. An index written under another fingerprint holds tokens
+        that queries no longer produce, and is segmented again (Store.ensure_segmentation)."""
+        return self._makings.hexdigest()[:16]
 
     def load_user_dict(self, path: Path) -> None:
         for line in Path(path).read_text(encoding="utf-8").splitlines():

@@ -64,15 +64,17 @@ class IndexSummary:
     updated: int = 0
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
+    resegmented: int = 0  # documents segmented again because segmentation changed
 
     @property
     def documents(self) -> int:
         return self.added + self.updated + self.unchanged
 
     def describe(self) -> str:
+        again = f"; {self.resegmented} indexed documents segmented again (dictionary changed)" if self.resegmented else ""
         return (
             f"{self.files} files, {self.documents} documents: {self.added} added, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed"
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed{again}"
         )
 
 
@@ -185,7 +187,7 @@ class Indexer:
             elif explicit:
                 summary.failed.append(Failure(str(path), f"unsupported file type {path.suffix or '(none)'}"))
         summary.files = len(files)
-        self.store.create()
+        self._open(summary)
         run = _Run(self.store)
         chunks = self._chunks(list(enumerate(files)))
         # The pool starts before the progress bar, whose monitor thread a fork must not copy.
@@ -202,7 +204,7 @@ class Indexer:
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
-        self.store.create()
+        self._open(summary)
         run = _Run(self.store)
         with self.store.bulk():
             for position, doc in enumerate(documents):
@@ -211,6 +213,11 @@ class Indexer:
             run.tally(summary)
             self._finish(run)
         return summary
+
+    def _open(self, summary: IndexSummary) -> None:
+        """The store ready for a run: created if new, its tokens those of today's segmentation."""
+        self.store.create()
+        summary.resegmented += self.store.ensure_segmentation(default_segmenter().fingerprint)
 
     def _chunks(self, files: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
         size = max(1, min(CHUNK_FILES, -(-len(files) // (self.workers * TASKS_PER_WORKER))))

@@ -158,6 +158,13 @@ class Store(abc.ABC):
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
 
+    @abc.abstractmethod
+    def ensure_segmentation(self, fingerprint: str) -> int:
+        """Make sure the index holds the tokens that segmentation now gives
+        (`Segmenter.fingerprint`): where it was written under another fingerprint (a word
+        added to the user dictionary, a new short form, another jieba), every document is
+        segmented again from its stored text. Returns how many were."""
+
     def clone(self) -> Store:
         """A new instance of this store, on the same index, sharing no connection: for
         another process (a connection must not cross a fork). Stores pickle as what they

@@ -9,6 +9,7 @@ the embedded store indexes. Facets leave their own field's filter out: the filte
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 from functools import partial
@@ -28,7 +29,9 @@ from policy_search.schema import (
     suggest_keys,
     validity_values,
 )
-from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable, document_tokens
+
+logger = logging.getLogger(__name__)
 
 # Facet field -> keyword field in the index.
 _FIELDS = {
@@ -135,6 +138,32 @@ class ElasticsearchStore(Store):
             settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
             aliases={self.alias: {}},
         )
+
+    def ensure_segmentation(self, fingerprint: str) -> int:
+        # recorded in the index mapping's _meta, which documents do not see
+        mappings = self._call(self.client.indices.get_mapping, index=self.alias).body
+        meta = next(iter(mappings.values()))["mappings"].get("_meta", {})
+        recorded = meta.get("segmentation")
+        count = self._resegment() if recorded is not None and recorded != fingerprint else 0
+        if recorded != fingerprint:
+            self._call(self.client.indices.put_mapping, index=self.alias, meta={**meta, "segmentation": fingerprint})
+        return count
+
+    def _resegment(self) -> int:
+        """Every document's tokens made again from its stored title and body."""
+        count = self.count()
+        logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
+        hits = helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},
+                            source_includes=["title", "body"])
+        self._bulk(
+            {"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
+             "doc": dict(zip(("title_tokens", "body_tokens"),
+                             (t.decode("utf-8") for t in document_tokens(hit["_source"]["title"],
+                                                                          hit["_source"].get("body", "")))))}
+            for hit in hits
+        )
+        self.refresh()
+        return count
 
     def drop(self) -> None:
         if not self._call(self.client.indices.exists_alias, name=self.alias):

@@ -299,8 +299,15 @@ class SQLiteStore(Store):
                 self._rebuild_fulltext(cursor)
                 rebuilt = True
 
+    def ensure_segmentation(self, fingerprint: str) -> int:
+        with self._transaction() as cursor:
+            row = cursor.execute("SELECT value FROM meta WHERE key = 'segmentation'").fetchone()
+            count = self._rebuild_fulltext(cursor) if row is not None and row[0] != fingerprint else 0
+            cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segmentation', ?)", (fingerprint,))
+        return count
+
     @staticmethod
-    def _rebuild_fulltext(cursor: sqlite3.Cursor) -> None:
+    def _rebuild_fulltext(cursor: sqlite3.Cursor) -> int:
         count = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
         logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
         cursor.execute("INSERT INTO documents_fts (documents_fts) VALUES ('delete-all')")
@@ -312,6 +319,7 @@ class SQLiteStore(Store):
                 cursor.execute(_FULLTEXT_INSERT, (rowid, *tokens))
                 cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?", (tokens_digest(*tokens), rowid))
             last = rows[-1][0]
+        return count
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._transaction() as cursor:
