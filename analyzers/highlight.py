@@ -61,6 +61,8 @@ def highlight(text: str, terms: list[str]) -> str:
     return render(text, match_spans(text, terms))
 
 
+# Where a clause ends: a passage cut there does not split a word.
+_CLAUSE_END = re.compile(r"[。；;，,、：:！!？? ]")
 # An article heading where a line begins (lines are joined by spaces in snippets).
 _ARTICLE_START = re.compile(r"(?:^| )(第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?)[ \u3000]")
 
@@ -85,6 +87,14 @@ def snippet(text: str, terms: list[str], length: int = 120) -> str:
     if heading and heading[0] >= start:  # the article's own heading is in the passage: start there
         start, end = heading[0], min(len(text), heading[0] + length)
         heading = None
+    elif start > 0:  # begin after a clause's end, not inside a word
+        boundary = _CLAUSE_END.search(text, start, best_start)
+        start = boundary.end() if boundary else start
+    if end < len(text):  # and stop after one
+        boundaries = list(_CLAUSE_END.finditer(text, max(start, end - lead), end))
+        end = boundaries[-1].end() if boundaries else end
+    while start < end and text[start] == " ":
+        start += 1
     prefix = html.escape(heading[1]) + " …" if heading else ("…" if start > 0 else "")
     return prefix + render(text, spans, start, end) + ("…" if end < len(text) else "")
 

@@ -37,6 +37,8 @@ def test_snippet_centres_on_the_matches():
     html = snippet(text, ["政府信息"], length=60)
     assert "<mark>政府信息</mark>" in html and html.startswith("…") and html.endswith("…")
     assert len(html.replace("<mark>", "").replace("</mark>", "")) <= 62
+    # the passage begins and ends where a clause does, not inside a word
+    assert html.startswith("…本条例所称") and html.endswith("。…")
 
 
 def test_fast_folding_equals_nfkc_and_lower_case():
