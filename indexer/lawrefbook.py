@@ -78,21 +78,22 @@ def load_sidecar(path: Path) -> Sidecar:
 
 
 def find_sidecar(path: Path) -> tuple[Path, Sidecar] | None:
-    return _sidecar_above(path.parent)
+    """The nearest sidecar above a file, with the folder holding it."""
+    folders = _sidecar_folders(path.parent)
+    if not folders:
+        return None
+    try:
+        return folders[0], load_sidecar(folders[0] / "db.sqlite3")
+    except sqlite3.Error:
+        return None
 
 
-# The files of a folder share its sidecar and corpus root: looked up once per folder, not
-# once per file (thousands of stat calls on the corpus).
+# The files of a folder share its sidecars: looked up once per folder, not once per file
+# (thousands of stat calls on the corpus).
 @lru_cache(maxsize=256)
-def _sidecar_above(folder: Path) -> tuple[Path, Sidecar] | None:
-    for parent in (folder, *folder.parents):
-        candidate = parent / "db.sqlite3"
-        if candidate.is_file():
-            try:
-                return parent, load_sidecar(candidate)
-            except sqlite3.Error:
-                return None
-    return None
+def _sidecar_folders(folder: Path) -> tuple[Path, ...]:
+    """The folder and those above it that hold a db.sqlite3, nearest first."""
+    return tuple(parent for parent in (folder, *folder.parents) if (parent / "db.sqlite3").is_file())
 
 
 def is_corpus_file(path: Path) -> bool:
@@ -327,15 +328,8 @@ def parse_lawrefbook(path: Path) -> list[Document]:
 
 def _corpus_root(path: Path) -> Path | None:
     """The folder holding the top-level sidecar (the corpus root), for stable ids."""
-    return _corpus_root_above(path.parent)
-
-
-@lru_cache(maxsize=256)
-def _corpus_root_above(folder: Path) -> Path | None:
-    for parent in (folder, *folder.parents):
-        if (parent / "db.sqlite3").is_file() and parent.name != "DLC" and parent.parent.name != "DLC":
-            return parent
-    return None
+    return next((folder for folder in _sidecar_folders(path.parent)
+                 if folder.name != "DLC" and folder.parent.name != "DLC"), None)
 
 
 _COMMENT = re.compile(r"<!--.*?-->")

@@ -126,17 +126,17 @@ class Document(BaseModel):
     def year(self) -> str | None:
         return str(self.publish_date.year) if self.publish_date else None
 
-    def content_hash(self, spans: list[ArticleSpan] | None = None, body: bytes | None = None) -> str:
+    def content_hash(self, spans_json: str | None = None, body: bytes | None = None) -> str:
         """Hash of what the source says (derived and linked fields left out).
 
-        Articles count as their spans of the body (`article_spans`): the same information
-        as their text, which would hash the body twice. The spans and the UTF-8 body are
-        passed in where they are at hand."""
+        Articles count as their spans of the body (`article_spans`, as JSON): the same
+        information as their text, which would hash the body twice. The spans and the UTF-8
+        body are passed in where they are at hand."""
         fields = self.model_dump_json(exclude={"superseded_date", "interprets", "interpretations", "articles", "body"})
-        if spans is None:
-            spans = article_spans(self.body, self.articles)
+        if spans_json is None:
+            spans_json = json.dumps(article_spans(self.body, self.articles), ensure_ascii=False)
         digest = hashlib.sha256(fields.encode("utf-8"))
-        digest.update(json.dumps(spans, ensure_ascii=False).encode("utf-8"))
+        digest.update(spans_json.encode("utf-8"))
         digest.update(body if body is not None else self.body.encode("utf-8"))
         return digest.hexdigest()
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import abc
+import json
+import logging
 import pickle
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from analyzers import index_text
 from policy_search.query import SearchRequest, SearchResult
-from policy_search.schema import ArticleSpan, Document, article_spans, articles_from_spans
+from policy_search.schema import Document, article_spans, articles_from_spans
+
+logger = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -29,7 +33,8 @@ class IndexRecord:
     once by `analyzers`) and its articles as spans of the body.
 
     The text travels as UTF-8 beside the document (whose `body` and `articles` are empty):
-    the body, the tokens, and the articles as `article_spans`. Between the indexer's
+    the body, the tokens, and the articles as spans of the body in JSON (what SQLite stores
+    and the content hash reads, made once). Between the indexer's
     processes and into SQLite, bytes pass as they are, where text would be encoded and
     decoded on the way (some 150 MB on the corpus). `IndexRecord.of` builds one.
     """
@@ -40,24 +45,25 @@ class IndexRecord:
     body_tokens: bytes
     content_hash: str
     tokens_digest: str
-    article_spans: list[ArticleSpan] = field(default_factory=list)
+    article_spans_json: str = "[]"
 
     @classmethod
     def of(cls, doc: Document) -> IndexRecord:
         """Segment a document (the costly part of indexing), once for whichever store."""
         title_tokens, body_tokens = document_tokens(doc.title, doc.body)
-        spans = article_spans(doc.body, doc.articles)
+        spans_json = json.dumps(article_spans(doc.body, doc.articles), ensure_ascii=False)
         body = doc.body.encode("utf-8")
         return cls(
             document=doc.model_copy(update={"body": "", "articles": []}), body=body,
-            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=doc.content_hash(spans, body),
-            tokens_digest=tokens_digest(title_tokens, body_tokens), article_spans=spans,
+            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=doc.content_hash(spans_json, body),
+            tokens_digest=tokens_digest(title_tokens, body_tokens), article_spans_json=spans_json,
         )
 
     def full_document(self) -> Document:
         """The document with its body and articles."""
         body = self.body.decode("utf-8")
-        return self.document.model_copy(update={"body": body, "articles": articles_from_spans(body, self.article_spans)})
+        articles = articles_from_spans(body, json.loads(self.article_spans_json))
+        return self.document.model_copy(update={"body": body, "articles": articles})
 
 
 def document_tokens(title: str, body: str) -> tuple[bytes, bytes]:
@@ -70,6 +76,11 @@ def tokens_digest(title_tokens: bytes, body_tokens: bytes) -> str:
     (SQLite's contentless full-text table) must hand them back to delete a document; it
     segments the stored text again and checks the result against this."""
     return format(zlib.crc32(body_tokens, zlib.crc32(title_tokens)), "08x")
+
+
+def warn_resegmenting(count: int) -> None:
+    """Say that a store is segmenting its documents again (it takes a while on a large index)."""
+    logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
 
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),

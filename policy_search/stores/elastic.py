@@ -9,7 +9,6 @@ the embedded store indexes. Facets leave their own field's filter out: the filte
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date
 from functools import partial
@@ -29,9 +28,15 @@ from policy_search.schema import (
     suggest_keys,
     validity_values,
 )
-from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreUnavailable, document_tokens
-
-logger = logging.getLogger(__name__)
+from policy_search.stores.base import (
+    IndexRecord,
+    LookupField,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    document_tokens,
+    warn_resegmenting,
+)
 
 # Facet field -> keyword field in the index.
 _FIELDS = {
@@ -152,18 +157,17 @@ class ElasticsearchStore(Store):
     def _resegment(self) -> int:
         """Every document's tokens made again from its stored title and body."""
         count = self.count()
-        logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
+        warn_resegmenting(count)
         hits = helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},
                             source_includes=["title", "body"])
-        self._bulk(
-            {"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
-             "doc": dict(zip(("title_tokens", "body_tokens"),
-                             (t.decode("utf-8") for t in document_tokens(hit["_source"]["title"],
-                                                                          hit["_source"].get("body", "")))))}
-            for hit in hits
-        )
+        self._bulk(self._tokens_update(hit) for hit in hits)
         self.refresh()
         return count
+
+    def _tokens_update(self, hit: dict) -> dict:
+        title, body = document_tokens(hit["_source"]["title"], hit["_source"].get("body", ""))
+        return {"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
+                "doc": {"title_tokens": title.decode("utf-8"), "body_tokens": body.decode("utf-8")}}
 
     def drop(self) -> None:
         if not self._call(self.client.indices.exists_alias, name=self.alias):

@@ -13,7 +13,6 @@ evaluated in SQL from the validity dates for the day asked about.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -43,9 +42,8 @@ from policy_search.stores.base import (
     StoreUnavailable,
     document_tokens,
     tokens_digest,
+    warn_resegmenting,
 )
-
-logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 # Reads through the operating system's page cache, shared by every connection (one per server
@@ -309,7 +307,7 @@ class SQLiteStore(Store):
     @staticmethod
     def _rebuild_fulltext(cursor: sqlite3.Cursor) -> int:
         count = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
-        logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
+        warn_resegmenting(count)
         cursor.execute("INSERT INTO documents_fts (documents_fts) VALUES ('delete-all')")
         last = 0
         while rows := cursor.execute(
@@ -589,7 +587,7 @@ def _document_row(record: IndexRecord) -> tuple:
         _iso(doc.publish_date), _iso(doc.effective_date),
         validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
         validity["expired_on"], record.content_hash, record.tokens_digest,
-        _data(doc), record.body, json.dumps(record.article_spans, ensure_ascii=False),
+        _data(doc), record.body, record.article_spans_json,
     )
 
 
