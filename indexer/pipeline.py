@@ -96,6 +96,7 @@ class IndexSummary:
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
     resegmented: int = 0  # documents segmented again because segmentation changed
+    recovered: int = 0  # documents whose statuses and links were checked after an interrupted run
 
     @property
     def documents(self) -> int:
@@ -103,9 +104,11 @@ class IndexSummary:
 
     def describe(self) -> str:
         again = f"; {self.resegmented} indexed documents segmented again (dictionary changed)" if self.resegmented else ""
+        recovered = (f"; an earlier run was interrupted: versions and links of all {self.recovered} "
+                     "indexed documents brought up to date") if self.recovered else ""
         return (
             f"{self.files} files, {self.documents} documents: {self.added} added, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed{again}"
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed{again}{recovered}"
         )
 
 
@@ -302,7 +305,7 @@ class Indexer:
         summary.files = len(files)
         run = _Run(self.store)
         with self._failing_as_run(summary, run):
-            self._open(summary)
+            interrupted = self._open(summary)
             chunks = self._chunks(list(enumerate(files)))
             # The pool starts before the progress bar, whose monitor thread a fork must not copy.
             with self.store.bulk(), self._pool(len(files)) as (pool, index):
@@ -313,26 +316,27 @@ class Indexer:
                         bar.update(len(chunk))
                 run.settle_repeats(files, self.limits)
                 run.tally(summary)
-                self._finish(run)
+                self._finish(run, interrupted, summary)
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
         run = _Run(self.store)
         with self._failing_as_run(summary, run):
-            self._open(summary)
+            interrupted = self._open(summary)
             with self.store.bulk():
                 for position, doc in enumerate(documents):
                     run.add([IndexRecord.of(doc)], position)
                 run.flush()
                 run.tally(summary)
-                self._finish(run)
+                self._finish(run, interrupted, summary)
         return summary
 
     @contextmanager
     def _failing_as_run(self, summary: IndexSummary, run: _Run) -> Iterator[None]:
         """A store that fails or a worker that dies ends the run as `RunFailed`, with what
-        was done until then counted."""
+        was done until then counted. The store still records the run as unfinished, so the
+        next run brings every version and link up to date."""
         try:
             yield
         except StoreError as error:
@@ -347,21 +351,35 @@ class Indexer:
         run.tally(summary)
         raise RunFailed(reason, summary)
 
-    def _open(self, summary: IndexSummary) -> None:
-        """The store ready for a run: created if new, its tokens those of today's segmentation."""
+    def _open(self, summary: IndexSummary) -> bool:
+        """The store ready for a run: created if new, its tokens those of today's
+        segmentation, the run recorded as begun. Whether an earlier run did not finish."""
         self.store.create()
         summary.resegmented += self.store.ensure_segmentation(default_segmenter().fingerprint)
+        return self.store.begin_run()
 
     def _chunks(self, files: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
         size = max(1, min(CHUNK_FILES, -(-len(files) // (self.workers * TASKS_PER_WORKER))))
         return [files[start : start + size] for start in range(0, len(files), size)]
 
-    def _finish(self, run: _Run) -> None:
-        self.refresh_families(run.families, left=run.left_families)
-        self.relink(run.written)
+    def _finish(self, run: _Run, interrupted: bool, summary: IndexSummary) -> None:
+        """Families and links brought up to date, then the run recorded as finished.
+
+        After an interrupted run, what it wrote may have been left without its families
+        refreshed or its links made, and this run finds those documents unchanged: so every
+        family and link in the store is brought up to date, not only those this run wrote."""
+        families, left, written = run.families, run.left_families, run.written
+        if interrupted:
+            written = list(self.store.get_many(self.store.ids(), with_body=False).values())
+            families = {doc.family for doc in written}
+            left = families
+            summary.recovered = len(written)
+        self.refresh_families(families, left=left)
+        self.relink(written)
         self.store.refresh()
-        if run.written:
+        if run.written or interrupted:
             self.store.optimize()
+        self.store.end_run()
 
     def delete(self, ids: Iterable[str]) -> None:
         docs = self.store.get_many(ids, with_body=False)
