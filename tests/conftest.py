@@ -94,14 +94,30 @@ def sample_store(request, tmp_path_factory) -> Iterator[Store]:
                               lambda indexer: indexer.index_documents(sample_documents()))
 
 
-@pytest.fixture(scope="session", params=STORE_KINDS)
+# The law corpus the ranking, status and metadata tests run on: the project's own sample
+# of it always (tests/support/corpus_sample.py made it), the whole of ../shared/corpus where
+# it is present (CI has it; `-m "not corpus"` leaves it out).
+CORPUS_SAMPLE = ROOT / "tests" / "data" / "corpus_sample" / "lawrefbook"
+CORPUS_STORES = [
+    pytest.param((corpus, kind), id=f"{corpus}-{kind}",
+                 marks=[*([pytest.mark.corpus] if corpus == "full" else []),
+                        *([pytest.mark.elasticsearch] if kind == "elasticsearch" else [])])
+    for corpus in ("sample", "full") for kind in ("sqlite", "elasticsearch")
+]
+
+
+@pytest.fixture(scope="session", params=CORPUS_STORES)
 def corpus_store(request, tmp_path_factory) -> Iterator[Store]:
-    """A store of each kind holding ../shared/corpus/lawrefbook and fixtures/ (read-only);
+    """A store of each kind holding a law corpus (the sample, or ../shared/corpus/lawrefbook)
+    and fixtures/, read-only. `store.corpus` says which ("sample" or "full"),
     `store.summary` is the indexing run's summary. Built once per test session."""
-    if not (CORPUS / "lawrefbook").is_dir():
-        pytest.skip(f"the corpus is not at {CORPUS / 'lawrefbook'}")
-    store = make_store(request.param, tmp_path_factory.mktemp("corpus"))
-    store.summary = Indexer(store, progress=False).index_paths([CORPUS / "lawrefbook", FIXTURES])
+    corpus, kind = request.param
+    source = CORPUS_SAMPLE if corpus == "sample" else CORPUS / "lawrefbook"
+    if not source.is_dir():
+        pytest.skip(f"the whole corpus is not at {source}: tests on it skipped (they run on the sample too)")
+    store = make_store(kind, tmp_path_factory.mktemp("corpus"))
+    store.corpus = corpus
+    store.summary = Indexer(store, progress=False).index_paths([source, FIXTURES])
     yield store
     store.drop()
     store.close()
