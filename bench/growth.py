@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import Indexer  # noqa: E402
-from indexer.pipeline import PARSERS  # noqa: E402
+from indexer.files import PARSERS  # noqa: E402
 from policy_search import search as search_service  # noqa: E402
 from policy_search.schema import Document  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402

@@ -25,7 +25,8 @@ import rjieba
 
 from analyzers.segment import default_segmenter
 from indexer import Indexer
-from indexer.pipeline import PARSERS, Failure, default_workers, find_files
+from indexer.files import PARSERS, Failure, find_files
+from indexer.workers import default_workers
 from policy_search.stores.elastic import ElasticsearchStore
 from policy_search.stores.sqlite import SQLiteStore
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FIXTURES
 from indexer import FileLimits, Indexer, RunFailed
-from indexer.pipeline import display_path
+from indexer.files import display_path
 from policy_search import search as search_service
 from policy_search.cli import main
 from support.fuzz_corpus import make_corpus, nested_markup

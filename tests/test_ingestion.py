@@ -188,12 +188,13 @@ def test_an_id_in_several_files_ends_as_it_last_appears_whichever_worker_writes_
     assert empty_store.get("notice-1").title == "关于第8次调整的通知"
 
 
-def test_a_run_settles_an_id_that_chunks_wrote_out_of_order(empty_store, tmp_path):
+def test_a_run_rewrites_an_id_that_chunks_wrote_out_of_order(empty_store, tmp_path):
     """The race above, made to happen: the chunk holding the last appearance is written
     first, the earlier one after it; the run puts the last appearance back."""
     import json
 
-    from indexer.pipeline import IndexSummary, _Run, index_chunk
+    from indexer import IndexSummary
+    from indexer.writing import RunWriter, index_chunk
 
     files = []
     for day in (1, 2):
@@ -205,12 +206,12 @@ def test_a_run_settles_an_id_that_chunks_wrote_out_of_order(empty_store, tmp_pat
     later = index_chunk(empty_store, [(1, files[1])])
     earlier = index_chunk(empty_store, [(0, files[0])])
     assert empty_store.get("notice-1").title == "第1版通知"  # as the race left it
-    run = _Run(empty_store)
-    run.merge(earlier)
-    run.merge(later)
-    run.settle_repeats(files)
+    run = RunWriter(empty_store)
+    run.add_chunk(earlier)
+    run.add_chunk(later)
+    run.rewrite_out_of_order(files)
     summary = IndexSummary()
-    run.tally(summary)
+    run.count_into(summary)
     empty_store.refresh()
     assert empty_store.get("notice-1").title == "第2版通知"
     assert (summary.added, summary.updated, summary.unchanged) == (1, 0, 0)
