@@ -28,7 +28,7 @@ from indexer.portal_html import parse_portal_html
 from indexer.records import parse_records
 from indexer.textrecord import parse_text_record
 from policy_search.schema import Document, Kind, LinkedDocument, link_keys, reference_key, supersession_dates
-from policy_search.stores import IndexRecord, Store
+from policy_search.stores import DocumentsRejected, IndexRecord, Store
 
 Parser = Callable[[Path], list[Document]]
 
@@ -139,6 +139,7 @@ def index_chunk(store: Store, chunk: list[tuple[int, Path]]) -> ChunkOutcome:
         else:
             run.add(result, position)
     run.flush()
+    failed += run.take_rejected(dict(chunk))
     return ChunkOutcome(failed, run.occurrences, run.families, run.left_families, run.written)
 
 
@@ -198,6 +199,7 @@ class Indexer:
                     run.merge(outcome)
                     bar.update(len(chunk))
             run.settle_repeats(files)
+            summary.failed += run.take_rejected(dict(enumerate(files)))
             run.tally(summary)
             self._finish(run)
         return summary
@@ -210,6 +212,7 @@ class Indexer:
             for position, doc in enumerate(documents):
                 run.add([IndexRecord.of(doc)], position)
             run.flush()
+            summary.failed += run.take_rejected({})
             run.tally(summary)
             self._finish(run)
         return summary
@@ -340,6 +343,7 @@ class _Run:
         self.families: set[str] = set()
         self.left_families: set[str] = set()  # families a version moved out of
         self.written: list[Document] = []
+        self.rejected: dict[str, str] = {}  # documents the store refused, with why
 
     def add(self, records: Iterable[IndexRecord], position: int) -> None:
         for record in records:
@@ -372,10 +376,25 @@ class _Run:
         new_family = {r.document.id: r.document.family for r in changed}
         left = {doc.family for doc in moved.values() if doc.family != new_family[doc.id]}
         self.left_families |= left
-        self.store.upsert(changed)
+        try:
+            self.store.upsert(changed)
+        except DocumentsRejected as error:  # the others were written
+            self.rejected |= error.reasons
+            changed = [r for r in changed if r.document.id not in error.reasons]
         self.families |= left | set(new_family.values())
         # relinking needs titles, numbers and references, not the text (not in r.document)
         self.written.extend(r.document for r in changed)
+
+    def take_rejected(self, paths: dict[int, Path]) -> list[Failure]:
+        """The documents the store refused as failures of their files (by position in the
+        run), no longer counted as added or updated."""
+        failures = []
+        for doc_id, reason in self.rejected.items():
+            met = self.occurrences.pop(doc_id, None)
+            path = paths.get(met.last_position) if met else None
+            failures.append(Failure(str(path) if path else doc_id, f"document {doc_id!r} not written: {reason}"))
+        self.rejected = {}
+        return failures
 
     def merge(self, outcome: ChunkOutcome) -> None:
         """Add up what a chunk did."""
