@@ -25,7 +25,7 @@ import rjieba
 
 from analyzers.segment import default_segmenter
 from indexer import Indexer
-from indexer.pipeline import PARSERS, default_workers, find_files
+from indexer.pipeline import PARSERS, Failure, default_workers, find_files
 from policy_search.stores.elastic import ElasticsearchStore
 from policy_search.stores.sqlite import SQLiteStore
 
@@ -35,7 +35,10 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "lawrefbook"
 
 def load_texts(path: Path) -> list[str]:
     texts = []
-    for file, _ in find_files([path]):
+    for found in find_files([path]):
+        if isinstance(found, Failure):
+            raise SystemExit(f"{found.path}: {found.reason}")
+        file, _ = found
         parser = PARSERS.get(file.suffix.lower())
         if parser:
             texts.extend(f"{doc.title}\n{doc.body}" for doc in parser(file))

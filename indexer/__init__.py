@@ -1,5 +1,5 @@
 """Ingestion: reading sources, extracting metadata, writing documents to a store."""
 
-from indexer.pipeline import Failure, Indexer, IndexSummary
+from indexer.pipeline import Failure, FileLimits, Indexer, IndexSummary, RunFailed
 
-__all__ = ["Failure", "IndexSummary", "Indexer"]
+__all__ = ["Failure", "FileLimits", "IndexSummary", "Indexer", "RunFailed"]

@@ -25,13 +25,16 @@ def decode(data: bytes) -> str:
         raise ParseError("empty file")
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ParseError("binary data, not text")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding)
+    # a UTF-8 mark is no proof: some CMSs put it before GBK bytes
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data" and error.end == len(data):
+            return data[: error.start].decode("utf-8")  # cut inside its last character
     declared = _DECLARED.search(data[:4096])
     candidates = ["gb18030"]
     if declared and declared.group(1).decode("ascii", "ignore").lower() not in ("utf-8", "utf8", "gbk", "gb2312", "gb18030"):

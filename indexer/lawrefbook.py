@@ -243,7 +243,7 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     if path.name == "_index.md":
         return []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         if not is_corpus_file(path):
             return []
@@ -263,7 +263,10 @@ def parse_lawrefbook(path: Path) -> list[Document]:
 
     stem = path.stem
     version_match = _VERSION_IN_NAME.search(stem)
-    version = date.fromisoformat(version_match.group(1)) if version_match else None
+    try:
+        version = date.fromisoformat(version_match.group(1)) if version_match else None
+    except ValueError:
+        raise ParseError(f"the version date in the file name is not a date: {version_match.group(1)}") from None
     base_stem = _VERSION_IN_NAME.sub("", stem)
 
     found = find_sidecar(path)

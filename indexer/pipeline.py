@@ -8,11 +8,16 @@ which versions arrive. A file that cannot be parsed is reported and skipped.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import signal
+import stat
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,7 +33,9 @@ from indexer.portal_html import parse_portal_html
 from indexer.records import parse_records
 from indexer.textrecord import parse_text_record
 from policy_search.schema import Document, Kind, LinkedDocument, link_keys, reference_key, supersession_dates
-from policy_search.stores import DocumentsRejected, IndexRecord, Store
+from policy_search.stores import DocumentsRejected, IndexRecord, Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 Parser = Callable[[Path], list[Document]]
 
@@ -51,10 +58,34 @@ CHUNK_FILES = 250
 TASKS_PER_WORKER = 16
 
 
+@dataclass(frozen=True)
+class FileLimits:
+    """What one file may cost a run: larger files are refused unread, and a parse that takes
+    longer is stopped (pathological markup), so that no file costs the run its memory or
+    its hours."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    parse_seconds: float = 30.0
+
+
 @dataclass
 class Failure:
     path: str
     reason: str
+
+
+class ParseTimeout(Exception):
+    """A file took longer to parse than `FileLimits.parse_seconds`."""
+
+
+class RunFailed(Exception):
+    """The run itself could not go on (the store went away, a worker process died). The
+    summary says what was done before; the next run finishes the work."""
+
+    def __init__(self, reason: str, summary: IndexSummary) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.summary = summary
 
 
 @dataclass
@@ -65,6 +96,7 @@ class IndexSummary:
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
     resegmented: int = 0  # documents segmented again because segmentation changed
+    recovered: int = 0  # documents whose statuses and links were checked after an interrupted run
 
     @property
     def documents(self) -> int:
@@ -72,9 +104,11 @@ class IndexSummary:
 
     def describe(self) -> str:
         again = f"; {self.resegmented} indexed documents segmented again (dictionary changed)" if self.resegmented else ""
+        recovered = (f"; an earlier run was interrupted: versions and links of all {self.recovered} "
+                     "indexed documents brought up to date") if self.recovered else ""
         return (
             f"{self.files} files, {self.documents} documents: {self.added} added, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed{again}"
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed{again}{recovered}"
         )
 
 
@@ -100,40 +134,112 @@ class ChunkOutcome:
     written: list[Document]
 
 
-def prepare_file(path: Path) -> list[IndexRecord] | Failure:
-    """Parse and segment one file (in a worker process): its records, or why it failed."""
-    parser = PARSERS[path.suffix.lower()]
+def prepare_file(path: Path, limits: FileLimits = FileLimits()) -> list[IndexRecord] | Failure:
+    """Parse and segment one file (in a worker process): its records, or why it failed.
+
+    Whatever a file holds, the answer is records or a failure: a parser's unexpected error
+    on some input is that file's failure, never the end of the run."""
+    shown = display_path(path)
     try:
-        if not path.exists():
-            raise ParseError("no such file")
-        return [IndexRecord.of(doc) for doc in parser(path)]
+        _check_file(path, limits)
+        parser = PARSERS[path.suffix.lower()]
+        with _time_limit(limits.parse_seconds):
+            docs = parser(path)
+            if shown != str(path):  # a file name that is not UTF-8: stored as shown
+                docs = [doc.model_copy(update={"source_path": shown}) if doc.source_path == str(path) else doc
+                        for doc in docs]
+            records = [IndexRecord.of(doc) for doc in docs]
     except ParseError as error:
-        return Failure(str(path), str(error))
+        return Failure(shown, str(error))
+    except ParseTimeout:
+        return Failure(shown, f"took longer than {limits.parse_seconds:g} s to parse: not indexed")
     except OSError as error:
-        return Failure(str(path), error.strerror or str(error))
+        return Failure(shown, error.strerror or str(error))
+    except RecursionError:
+        return Failure(shown, "nested too deeply to read")
+    except MemoryError:
+        return Failure(shown, "too large to read in memory")
+    except UnicodeError:
+        return Failure(shown, "holds text that is not valid Unicode")
+    except Exception as error:  # a parser's bug on odd input: that file's failure only
+        return Failure(shown, f"could not be read ({type(error).__name__}: {str(error)[:200]})")
+    return records
 
 
-def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files under the paths, with whether each was named explicitly."""
+def _check_file(path: Path, limits: FileLimits) -> None:
+    info = path.stat()  # follows links: a link to /dev/zero is a device, a loop an OSError
+    if not stat.S_ISREG(info.st_mode):
+        raise ParseError("not a regular file")
+    if info.st_size > limits.max_bytes:
+        raise ParseError(f"{info.st_size / 1048576:.1f} MB, over the limit of {limits.max_bytes / 1048576:g} MB per file")
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout in this thread after `seconds` (an interval timer: the main
+    thread of this process only; elsewhere, no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ParseTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as it can be printed and stored: bytes of a file name that are not UTF-8
+    shown as escapes (\\xNN)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool] | Failure]:
+    """Files under the paths, with whether each was named explicitly, and a failure for
+    each named path that does not exist and each folder that cannot be read. Hidden files
+    and folders are left out; links to folders are not followed (no loops)."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+            unreadable: list[Failure] = []
+
+            def report(error: OSError) -> None:
+                unreadable.append(Failure(display_path(error.filename or path), f"folder not read: {error.strerror}"))
+
+            found = []
+            for folder, folders, names in os.walk(path, onerror=report):
+                folders[:] = [name for name in folders if not name.startswith(".")]
+                found.extend(Path(folder, name) for name in names if not name.startswith("."))
+            yield from unreadable
+            for child in sorted(found):
+                if not child.is_dir():
                     yield child, False
-        else:
+        elif path.exists() or path.is_symlink():
             yield path, True
+        else:
+            yield Failure(display_path(path), "no such file or folder")
 
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def index_chunk(store: Store, chunk: list[tuple[int, Path]]) -> ChunkOutcome:
+def index_chunk(store: Store, chunk: list[tuple[int, Path]], limits: FileLimits = FileLimits()) -> ChunkOutcome:
     """Parse, segment and write a chunk of (position in the run, file)."""
     run = _Run(store)
     failed = []
     for position, path in chunk:
-        result = prepare_file(path)
+        result = prepare_file(path, limits)
         if isinstance(result, Failure):
             failed.append(result)
         else:
@@ -146,18 +252,20 @@ def index_chunk(store: Store, chunk: list[tuple[int, Path]]) -> ChunkOutcome:
 # A worker process's own store (connections do not survive a fork), in bulk mode for the
 # life of the process; the run's process makes everything durable when the run ends.
 _worker_store: Store | None = None
+_worker_limits = FileLimits()
 _worker_context = ExitStack()
 
 
-def _start_worker(store: Store) -> None:
-    global _worker_store
+def _start_worker(store: Store, limits: FileLimits) -> None:
+    global _worker_store, _worker_limits
     _worker_store = store.clone()
+    _worker_limits = limits
     _worker_context.enter_context(_worker_store.bulk())
 
 
 def _index_chunk_in_worker(chunk: list[tuple[int, Path]]) -> ChunkOutcome:
     assert _worker_store is not None
-    return index_chunk(_worker_store, chunk)
+    return index_chunk(_worker_store, chunk, _worker_limits)
 
 
 class Indexer:
@@ -173,65 +281,108 @@ class Indexer:
 
     PARALLEL_MIN_FILES = 64
 
-    def __init__(self, store: Store, *, progress: bool | None = None, workers: int | None = None) -> None:
+    def __init__(self, store: Store, *, progress: bool | None = None, workers: int | None = None,
+                 limits: FileLimits = FileLimits()) -> None:
         self.store = store
         # None: a bar only when stderr is a terminal
         self.progress = progress
         self.workers = workers or default_workers()
+        self.limits = limits
 
     def index_paths(self, paths: Iterable[str | Path]) -> IndexSummary:
+        """Index files and folders. A file that cannot be indexed is a failure in the
+        summary; `RunFailed` when the run itself cannot go on."""
         summary = IndexSummary()
         files: list[Path] = []
-        for path, explicit in find_files(Path(p) for p in paths):
+        for found in find_files(Path(p) for p in paths):
+            if isinstance(found, Failure):
+                summary.failed.append(found)
+                continue
+            path, explicit = found
             if path.suffix.lower() in PARSERS:
                 files.append(path)
             elif explicit:
-                summary.failed.append(Failure(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                summary.failed.append(Failure(display_path(path), f"unsupported file type {path.suffix or '(none)'}"))
         summary.files = len(files)
-        self._open(summary)
         run = _Run(self.store)
-        chunks = self._chunks(list(enumerate(files)))
-        # The pool starts before the progress bar, whose monitor thread a fork must not copy.
-        with self.store.bulk(), self._pool(len(files)) as (pool, index):
-            with self._bar(total=len(files), desc="indexing", unit="file") as bar:
-                for chunk, outcome in zip(chunks, pool.map(index, chunks)):
-                    summary.failed.extend(outcome.failed)
-                    run.merge(outcome)
-                    bar.update(len(chunk))
-            run.settle_repeats(files)
-            summary.failed += run.take_rejected(dict(enumerate(files)))
-            run.tally(summary)
-            self._finish(run)
+        with self._failing_as_run(summary, run):
+            interrupted = self._open(summary)
+            chunks = self._chunks(list(enumerate(files)))
+            # The pool starts before the progress bar, whose monitor thread a fork must not copy.
+            with self.store.bulk(), self._pool(len(files)) as (pool, index):
+                with self._bar(total=len(files), desc="indexing", unit="file") as bar:
+                    for chunk, outcome in zip(chunks, pool.map(index, chunks)):
+                        summary.failed.extend(outcome.failed)
+                        run.merge(outcome)
+                        bar.update(len(chunk))
+                run.settle_repeats(files, self.limits)
+                summary.failed += run.take_rejected(dict(enumerate(files)))
+                run.tally(summary)
+                self._finish(run, interrupted, summary)
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         summary = summary or IndexSummary()
-        self._open(summary)
         run = _Run(self.store)
-        with self.store.bulk():
-            for position, doc in enumerate(documents):
-                run.add([IndexRecord.of(doc)], position)
-            run.flush()
-            summary.failed += run.take_rejected({})
-            run.tally(summary)
-            self._finish(run)
+        with self._failing_as_run(summary, run):
+            interrupted = self._open(summary)
+            with self.store.bulk():
+                for position, doc in enumerate(documents):
+                    run.add([IndexRecord.of(doc)], position)
+                run.flush()
+                summary.failed += run.take_rejected({})
+                run.tally(summary)
+                self._finish(run, interrupted, summary)
         return summary
 
-    def _open(self, summary: IndexSummary) -> None:
-        """The store ready for a run: created if new, its tokens those of today's segmentation."""
+    @contextmanager
+    def _failing_as_run(self, summary: IndexSummary, run: _Run) -> Iterator[None]:
+        """A store that fails or a worker that dies ends the run as `RunFailed`, with what
+        was done until then counted. The store still records the run as unfinished, so the
+        next run brings every version and link up to date."""
+        try:
+            yield
+        except StoreError as error:
+            reason = f"the store failed: {error}"
+        except BrokenProcessPool:
+            reason = "a worker process died (out of memory, or killed)"
+        except Exception as error:  # a defect: said in one line, the run still counted
+            logger.debug("indexing run failed", exc_info=error)
+            reason = f"unexpected error ({type(error).__name__}: {str(error)[:200]})"
+        else:
+            return
+        run.tally(summary)
+        raise RunFailed(reason, summary)
+
+    def _open(self, summary: IndexSummary) -> bool:
+        """The store ready for a run: created if new, its tokens those of today's
+        segmentation, the run recorded as begun. Whether an earlier run did not finish."""
         self.store.create()
         summary.resegmented += self.store.ensure_segmentation(default_segmenter().fingerprint)
+        return self.store.begin_run()
 
     def _chunks(self, files: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
         size = max(1, min(CHUNK_FILES, -(-len(files) // (self.workers * TASKS_PER_WORKER))))
         return [files[start : start + size] for start in range(0, len(files), size)]
 
-    def _finish(self, run: _Run) -> None:
-        self.refresh_families(run.families, left=run.left_families)
-        self.relink(run.written)
+    def _finish(self, run: _Run, interrupted: bool, summary: IndexSummary) -> None:
+        """Families and links brought up to date, then the run recorded as finished.
+
+        After an interrupted run, what it wrote may have been left without its families
+        refreshed or its links made, and this run finds those documents unchanged: so every
+        family and link in the store is brought up to date, not only those this run wrote."""
+        families, left, written = run.families, run.left_families, run.written
+        if interrupted:
+            written = list(self.store.get_many(self.store.ids(), with_body=False).values())
+            families = {doc.family for doc in written}
+            left = families
+            summary.recovered = len(written)
+        self.refresh_families(families, left=left)
+        self.relink(written)
         self.store.refresh()
-        if run.written:
+        if run.written or interrupted:
             self.store.optimize()
+        self.store.end_run()
 
     def delete(self, ids: Iterable[str]) -> None:
         docs = self.store.get_many(ids, with_body=False)
@@ -315,7 +466,7 @@ class Indexer:
     def _pool(self, files: int) -> Iterator[tuple[Pool, Callable[[list[tuple[int, Path]]], ChunkOutcome]]]:
         """Where chunks are indexed, and the function that indexes one there."""
         if self.workers < 2 or files < self.PARALLEL_MIN_FILES:
-            yield InProcess(), partial(index_chunk, self.store)
+            yield InProcess(), partial(index_chunk, self.store, limits=self.limits)
             return
         # fork shares the loaded dictionary with the workers; spawn where there is no fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -323,7 +474,7 @@ class Indexer:
             default_segmenter()  # loaded once here, not once per worker
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(self.store,)) as pool:
+                                 initargs=(self.store, self.limits)) as pool:
             yield pool, _index_chunk_in_worker
 
 
@@ -392,7 +543,7 @@ class _Run:
         for doc_id, reason in self.rejected.items():
             met = self.occurrences.pop(doc_id, None)
             path = paths.get(met.last_position) if met else None
-            failures.append(Failure(str(path) if path else doc_id, f"document {doc_id!r} not written: {reason}"))
+            failures.append(Failure(display_path(path) if path else doc_id, f"document {doc_id!r} not written: {reason}"))
         self.rejected = {}
         return failures
 
@@ -409,7 +560,7 @@ class _Run:
         self.left_families |= outcome.left_families
         self.written.extend(outcome.written)
 
-    def settle_repeats(self, files: list[Path]) -> None:
+    def settle_repeats(self, files: list[Path], limits: FileLimits = FileLimits()) -> None:
         """An id that several chunks met may have been written by them in any order: the
         store must hold it as it last appears in the run. Where it does not, the file of
         its last appearance is indexed again here (rare: the same id in two files)."""
@@ -421,7 +572,7 @@ class _Run:
         stored = self.store.content_hashes(self.repeats)
         stale = {doc_id for doc_id in self.repeats if stored.get(doc_id) != self.occurrences[doc_id].last_hash}
         for position in sorted({self.occurrences[doc_id].last_position for doc_id in stale}):
-            records = prepare_file(files[position])
+            records = prepare_file(files[position], limits)
             if not isinstance(records, Failure):
                 self.write([r for r in records if r.document.id in stale], stored)
 

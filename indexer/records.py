@@ -20,7 +20,8 @@ def parse_records(path: Path) -> list[Document]:
         raise ParseError(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     if path.suffix.lower() == ".jsonl":
         records = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # lines end at "\n" only: U+2028 and U+2029 may stand raw inside JSON strings
+        for number, line in enumerate(text.split("\n"), 1):
             if line.strip():
                 records.append(_load(line, f"line {number}"))
     else:
@@ -31,20 +32,37 @@ def parse_records(path: Path) -> list[Document]:
 
 def _load(text: str, where: str):
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseError(f"invalid JSON in {where}: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise ParseError(f"JSON in {where} is nested too deeply") from None
+    try:  # a \ud800 escape decodes to a lone surrogate, which no store can hold
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParseError(f"JSON in {where} holds an invalid Unicode escape (a lone surrogate)") from None
+    return data
+
+
+def _text_list(value: object, field: str, position: int) -> list[str]:
+    if value is None:
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(item, str) for item in values):
+        raise ParseError(f"record {position}: {field}: must be text or a list of texts")
+    return [item.strip() for item in values if item.strip()]
 
 
 def record_to_document(record: object, path: Path | None = None, position: int = 1) -> Document:
     if not isinstance(record, dict):
         raise ParseError(f"record {position} is not a JSON object")
     data = dict(record)
+    for field in ("id", "title", "doc_number"):
+        if data.get(field) is not None and not isinstance(data[field], str):
+            raise ParseError(f"record {position}: {field}: must be text")
     if data.get("doc_number"):
-        data["doc_number"] = normalize_doc_number(str(data["doc_number"]))
-    if isinstance(data.get("issuers"), str):
-        data["issuers"] = [data["issuers"]]
-    data["issuers"] = [i.strip() for i in data.get("issuers") or [] if i and i.strip()]
+        data["doc_number"] = normalize_doc_number(data["doc_number"])
+    data["issuers"] = _text_list(data.get("issuers"), "issuers", position)
     if not data.get("id"):
         data["id"] = make_id("record", data.get("doc_number") or data.get("title"), str(data.get("publish_date") or ""))
     if path is not None and not data.get("source_path"):

@@ -77,11 +77,20 @@ def _store_url(args: argparse.Namespace) -> str:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from indexer import Indexer
+    """Exit 0: everything indexed; 1: some files failed or nothing to index; 3: the run
+    itself failed (what was done before is counted, and the next run completes it)."""
+    from indexer import FileLimits, Indexer, RunFailed
     from policy_search.stores import open_store
 
-    store = open_store(_store_url(args), get_settings().index)
-    summary = Indexer(store, progress=False if args.quiet else None, workers=args.workers).index_paths(args.paths)
+    settings = get_settings()
+    limits = FileLimits(max_bytes=int(settings.max_file_mb * 1024 * 1024), parse_seconds=settings.parse_seconds)
+    store = open_store(_store_url(args), settings.index)
+    indexer = Indexer(store, progress=False if args.quiet else None, workers=args.workers, limits=limits)
+    run_error = None
+    try:
+        summary = indexer.index_paths(args.paths)
+    except RunFailed as error:
+        summary, run_error = error.summary, error.reason
     print(summary.describe())
     for failure in summary.failed:
         print(f"  failed: {failure.path}: {failure.reason}", file=sys.stderr)
@@ -89,6 +98,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         args.report.write_text(
             json.dumps([f.__dict__ for f in summary.failed], ensure_ascii=False, indent=2), encoding="utf-8"
         )
+    if run_error:
+        print(f"policy-search: the indexing run stopped: {run_error}. The documents counted above were "
+              "written; run the same command again to complete it.", file=sys.stderr)
+        return 3
+    if summary.files == 0 and not summary.failed:
+        print("policy-search: nothing to index: no .html, .htm, .txt, .md, .json or .jsonl files under "
+              + ", ".join(args.paths), file=sys.stderr)
+        return 1
     return 1 if summary.failed else 0
 
 

@@ -184,7 +184,8 @@ def reference_key(reference: str | None) -> str | None:
 def make_id(*parts: str | None) -> str:
     """A stable id from the parts that identify a source (path, url, number …)."""
     key = "\x1f".join(p or "" for p in parts)
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a file name that is not UTF-8 still gives its stable id
+    return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 # Facet and filter fields of the search API; issuer and topic hold several values.

@@ -282,25 +282,10 @@ def cli_env(index: str = "policies") -> dict[str, str]:
 
 
 def state_of(store) -> dict[str, tuple]:
-    """Every document's id with what a run derives: status today, supersession, links."""
-    docs = {}
-    for doc_id, doc in store.get_many(_all_ids(store), with_body=False).items():
-        docs[doc_id] = (doc.superseded_date, doc.interprets.id if doc.interprets else None,
-                        tuple(sorted(link.id for link in doc.interpretations)))
-    return docs
-
-
-def _all_ids(store) -> list[str]:
-    from policy_search import search as search_service
-
-    ids, page = [], 1
-    while True:
-        request = search_service.make_request("", page=page, size=100, facets=[])
-        hits = store.search(request).hits
-        ids += [hit.document.id for hit in hits]
-        if len(hits) < 100:
-            return ids
-        page += 1
+    """Every document's id with what a run derives: its supersession and its links."""
+    docs = store.get_many(store.ids(), with_body=False)
+    return {doc_id: (doc.superseded_date, doc.interprets.id if doc.interprets else None,
+                     tuple(sorted(link.id for link in doc.interpretations))) for doc_id, doc in docs.items()}
 
 
 def checksum(ids) -> str:

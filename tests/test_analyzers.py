@@ -67,3 +67,11 @@ def test_snippet_shows_the_passage_with_the_most_different_words():
     text = "诉讼参加人。" * 3000 + "第九条 人民法院审理民事诉讼案件，应当根据自愿和合法的原则进行调解。" + "诉讼参加人。" * 3000
     html = snippet(text, ["诉讼", "调解", "人民法院"], length=60)
     assert "<mark>调解</mark>" in html and "<mark>人民法院</mark>" in html
+
+
+def test_a_snippet_of_a_very_long_text_shows_its_first_match():
+    # a document of megabytes is read from a little before its first match, not whole
+    text = "前言。" + "无关的内容，" * 200_000 + "第三条 政府信息公开应当及时、准确。" + "其他内容，" * 1_000
+    passage = snippet(text, ["政府信息"])
+    assert "<mark>政府信息</mark>公开应当及时" in passage and passage.startswith("…")
+    assert snippet(text, ["不存在的词"]).startswith("前言。无关的内容")

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from analyzers import index_text
@@ -95,6 +96,9 @@ def warn_resegmenting(count: int) -> None:
     """Say that a store is segmenting its documents again (it takes a while on a large index)."""
     logger.warning("segmentation changed since this index was written: segmenting %d documents again", count)
 
+
+# The index's record of a run that began writing and has not finished (its start time).
+_UNFINISHED_RUN = "unfinished_run"
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),
 # an interpretation's key of the policy it names (schema.reference_key), a number.
@@ -182,6 +186,30 @@ class Store(abc.ABC):
 
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
+
+    @abc.abstractmethod
+    def ids(self) -> list[str]:
+        """Every document id in the index."""
+
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None:
+        """A value the index records about itself (not a document's), or None."""
+
+    @abc.abstractmethod
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Record a value about the index; None removes it."""
+
+    def begin_run(self) -> bool:
+        """Record that an indexing run has begun writing; whether an earlier run began and
+        never finished (killed, or its store went away), leaving families and links that
+        may not be up to date."""
+        unfinished = self.get_meta(_UNFINISHED_RUN) is not None
+        self.set_meta(_UNFINISHED_RUN, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return unfinished
+
+    def end_run(self) -> None:
+        """Record that the run begun with `begin_run` has finished."""
+        self.set_meta(_UNFINISHED_RUN, None)
 
     @abc.abstractmethod
     def ensure_segmentation(self, fingerprint: str) -> int:

@@ -171,14 +171,26 @@ class ElasticsearchStore(Store):
         )
 
     def ensure_segmentation(self, fingerprint: str) -> int:
-        # recorded in the index mapping's _meta, which documents do not see
-        mappings = self._call(self.client.indices.get_mapping, index=self.alias).body
-        meta = next(iter(mappings.values()))["mappings"].get("_meta", {})
-        recorded = meta.get("segmentation")
+        recorded = self.get_meta("segmentation")
         count = self._resegment() if recorded is not None and recorded != fingerprint else 0
         if recorded != fingerprint:
-            self._call(self.client.indices.put_mapping, index=self.alias, meta={**meta, "segmentation": fingerprint})
+            self.set_meta("segmentation", fingerprint)
         return count
+
+    # What the index records about itself is in its mapping's _meta, which documents do not see.
+
+    def _mapping_meta(self) -> dict[str, str]:
+        mappings = self._call(self.client.indices.get_mapping, index=self.alias).body
+        return next(iter(mappings.values()))["mappings"].get("_meta", {})
+
+    def get_meta(self, key: str) -> str | None:
+        return self._mapping_meta().get(key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        meta = {k: v for k, v in self._mapping_meta().items() if k != key}  # _meta is replaced whole
+        if value is not None:
+            meta[key] = value
+        self._call(self.client.indices.put_mapping, index=self.alias, meta=meta)
 
     def _resegment(self) -> int:
         """Every document's tokens made again from its stored title and body."""
@@ -371,6 +383,9 @@ class ElasticsearchStore(Store):
 
     def count(self) -> int:
         return self._call(self.client.count, index=self.alias)["count"]
+
+    def ids(self) -> list[str]:
+        return [hit["_id"] for hit in self._scan({"match_all": {}}, includes=["id"])]
 
     # --- search ------------------------------------------------------------------------
 

@@ -420,6 +420,22 @@ class SQLiteStore(Store):
         with self._cursor() as cursor:
             return cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    def ids(self) -> list[str]:
+        with self._cursor() as cursor:
+            return [doc_id for (doc_id,) in cursor.execute("SELECT id FROM documents ORDER BY rowid")]
+
+    def get_meta(self, key: str) -> str | None:
+        with self._cursor() as cursor:
+            row = cursor.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._transaction() as cursor:
+            if value is None:
+                cursor.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     # --- search ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
