@@ -385,6 +385,8 @@ class ElasticsearchStore(Store):
         return self._call(self.client.count, index=self.alias)["count"]
 
     def ids(self) -> list[str]:
+        # a scan sees what the last refresh made visible: the documents just written too
+        self.refresh()
         return [hit["_id"] for hit in self._scan({"match_all": {}}, includes=["id"])]
 
     # --- search ------------------------------------------------------------------------
