@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from urllib.parse import urlencode
 
 import pytest
 
 from conftest import sample_documents
-from faults import FAULT_PORT, Load, error_code, get, node_fixture, serve, stop_server
+from faults import (FAULT_PORT, Load, checksum, cli_env, error_code, get, index_command, node_fixture, serve,
+                    state_of, stop_server, write_records)
 from indexer import Indexer
+from policy_search.stores import StoreError
 from policy_search.stores.elastic import ElasticsearchStore
+from policy_search.stores.sqlite import SQLiteStore
 
 pytestmark = [pytest.mark.faults, pytest.mark.elasticsearch]
 
@@ -128,3 +132,60 @@ def test_a_stopped_node_answers_503_at_once_and_recovers_without_a_restart(fault
     settled = load.since(first_200 + 1.0)
     assert settled and all(a.status == 200 for a in settled)
     assert get(port, "/readyz")[0] == 200
+
+
+def test_a_node_killed_during_an_indexing_run_ends_it_clearly_and_a_rerun_completes(fault_node, tmp_path):
+    records, files = 6000, 80
+    folder = tmp_path / "records"
+    write_records(folder, records, files)
+    # what an uninterrupted run leaves (the embedded store gives the same answers)
+    reference_db = tmp_path / "reference.db"
+    subprocess.run(index_command(f"sqlite:///{reference_db}", "policies", folder), env=cli_env(), check=True,
+                   capture_output=True, timeout=300)
+    reference_store = SQLiteStore(reference_db)
+    reference = state_of(reference_store)
+    reference_store.close()
+
+    index = "faults-killed-run"
+    store = ElasticsearchStore(fault_node.url, index=index, request_timeout=30)
+    store.drop()
+    run = subprocess.Popen(index_command(fault_node.url, index, folder), env=cli_env(index),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    written = 0
+    while written < records // 6:  # kill -9 once the workers are writing
+        assert run.poll() is None, "the run ended before the node was killed"
+        assert time.monotonic() < deadline, "no document was written within 120 s"
+        try:
+            written = store.count()
+        except StoreError:
+            pass  # the index is not there yet
+        time.sleep(0.1)
+    killed_at = time.monotonic()
+    fault_node.kill()
+    out, err = run.communicate(timeout=120)
+    print(f"measured: killed after {written} documents; the run exited {time.monotonic() - killed_at:.1f} s later")
+    assert run.returncode == 3, (out, err[-2000:])
+    assert "the indexing run stopped: the store failed: Elasticsearch cannot be reached" in err
+    assert "run the same command again" in err and "Traceback" not in err
+    assert " documents: " in out  # the summary of what was done
+
+    started = time.monotonic()
+    fault_node.start()
+    restarted = time.monotonic()
+    rerun = subprocess.run(index_command(fault_node.url, index, folder), env=cli_env(index),
+                           capture_output=True, text=True, timeout=300)
+    print(f"measured: node back in {restarted - started:.1f} s, rerun {time.monotonic() - restarted:.1f} s: "
+          f"{rerun.stdout.strip()}")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    try:
+        store.refresh()
+        state = state_of(store)
+        assert store.count() == records and checksum(state) == checksum(reference)
+        wrong = {doc_id for doc_id in reference if state[doc_id] != reference[doc_id]}
+        example = sorted(wrong)[:2]
+        assert not wrong, (f"{len(wrong)} documents differ from an uninterrupted run, e.g. "
+                           f"{[(i, state[i], reference[i]) for i in example]}; the rerun said {rerun.stdout}")
+    finally:
+        store.drop()
+        store.close()
