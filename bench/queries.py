@@ -208,10 +208,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(store_url: str, index: str, workers: int, log: Path) -> tuple[subprocess.Popen, int]:
-    """`policy-search serve` as an operator runs it (access log on, written to `log`)."""
+def start_server(store_url: str, index: str, workers: int, log: Path,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """`policy-search serve` as an operator runs it (access log on, written to `log`), with
+    `env` added to this process's environment."""
     port = free_port()
-    env = {**os.environ, "POLICY_SEARCH_STORE": store_url, "POLICY_SEARCH_INDEX": index}
+    env = {**os.environ, **(env or {}), "POLICY_SEARCH_STORE": store_url, "POLICY_SEARCH_INDEX": index}
     process = subprocess.Popen(
         [sys.executable, "-m", "policy_search.cli", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,

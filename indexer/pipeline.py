@@ -77,6 +77,7 @@ class Indexer:
                         run.add_chunk(outcome)
                         bar.update(len(chunk))
                 run.rewrite_out_of_order(files, self.limits)
+                summary.failed += run.take_rejected(dict(enumerate(files)))
                 run.count_into(summary)
                 self._finish(run, interrupted, summary)
         return summary
@@ -90,6 +91,7 @@ class Indexer:
                 for position, doc in enumerate(documents):
                     run.add([IndexRecord.of(doc)], position)
                 run.flush()
+                summary.failed += run.take_rejected({})
                 run.count_into(summary)
                 self._finish(run, interrupted, summary)
         return summary

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.files import Failure, FileLimits, prepare_file
+from indexer.files import Failure, FileLimits, display_path, prepare_file
 from indexer.summary import IndexSummary
 from policy_search.schema import Document
-from policy_search.stores import IndexRecord, Store
+from policy_search.stores import DocumentsRejected, IndexRecord, Store
 
 # Documents written in one transaction (or Elasticsearch bulk request): many, so that
 # commits are few, while a writer holds the embedded store's lock for a short time only.
@@ -61,6 +61,7 @@ def index_chunk(store: Store, chunk: list[tuple[int, Path]], limits: FileLimits 
         else:
             run.add(result, position)
     run.flush()
+    failed += run.take_rejected(dict(chunk))
     return ChunkOutcome(failed, run.occurrences, run.families, run.left_families, run.written)
 
 
@@ -80,6 +81,7 @@ class RunWriter:
         self.families: set[str] = set()
         self.left_families: set[str] = set()  # families a version moved out of
         self.written: list[Document] = []
+        self.rejected: dict[str, str] = {}  # documents the store refused, with why
 
     def add(self, records: Iterable[IndexRecord], position: int) -> None:
         for record in records:
@@ -112,10 +114,25 @@ class RunWriter:
         new_family = {r.document.id: r.document.family for r in changed}
         left = {doc.family for doc in moved.values() if doc.family != new_family[doc.id]}
         self.left_families |= left
-        self.store.upsert(changed)
+        try:
+            self.store.upsert(changed)
+        except DocumentsRejected as error:  # the others were written
+            self.rejected |= error.reasons
+            changed = [r for r in changed if r.document.id not in error.reasons]
         self.families |= left | set(new_family.values())
         # relinking needs titles, numbers and references, not the text (not in r.document)
         self.written.extend(r.document for r in changed)
+
+    def take_rejected(self, paths: dict[int, Path]) -> list[Failure]:
+        """The documents the store refused as failures of their files (by position in the
+        run), no longer counted as added or updated."""
+        failures = []
+        for doc_id, reason in self.rejected.items():
+            seen = self.occurrences.pop(doc_id, None)
+            path = paths.get(seen.last_position) if seen else None
+            failures.append(Failure(display_path(path) if path else doc_id, f"document {doc_id!r} not written: {reason}"))
+        self.rejected = {}
+        return failures
 
     def add_chunk(self, outcome: ChunkOutcome) -> None:
         """Add up what a chunk did."""

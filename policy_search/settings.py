@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     index: str = Field("policies", description="Elasticsearch alias of the index")
     synonyms: str = Field("", description="a synonym file (`short => long` a line) added to the shipped one")
     cors_origins: str = Field("", description="comma-separated origins allowed to call the API from a browser")
+    es_timeout: float = Field(
+        2.0, gt=0, description="seconds a search, page or suggestion waits for Elasticsearch before the "
+        "service answers 503 (a hung node must not hold requests for long)")
     max_file_mb: float = Field(20, gt=0, description="indexing: larger files are refused unread")
     parse_seconds: float = Field(30, ge=0, description="indexing: a file taking longer to parse is skipped (0: no limit)")
 

@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "notices and their interpretations, with the version in force on any day.",
     )
     app.state.settings = settings
-    app.state.store = store or open_store(settings.store, settings.index)
+    app.state.store = store or open_store(settings.store, settings.index, timeout=settings.es_timeout)
     install_error_handlers(app)
     if settings.cors_origin_list:
         app.add_middleware(

@@ -13,7 +13,7 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templat
 # What a citizen reads when a page cannot be shown (the API's messages are for developers).
 ERROR_TITLES = {
     400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 422: "请求参数有误",
-    500: "服务出现问题", 503: "检索服务暂时无法使用",
+    500: "服务出现问题", 503: "检索服务暂时不可用",
 }
 ERROR_MESSAGES = {
     500: "服务处理请求时出现问题，请稍后再试。",

@@ -117,7 +117,7 @@ def test_errors_are_pages_in_chinese(client, tmp_path):
     assert bad.status_code == 400 and "请求参数有误" in bad.text and "date_from" in bad.text
     unindexed = TestClient(create_app(Settings(), store=SQLiteStore(tmp_path / "never-indexed.db")))
     down = unindexed.get("/", params={"q": "政务公开"})
-    assert down.status_code == 503 and "检索服务暂时无法使用" in down.text and "Traceback" not in down.text
+    assert down.status_code == 503 and "检索服务暂时不可用" in down.text and "Traceback" not in down.text
     # the API keeps its JSON errors
     assert client.get("/api/v1/documents/no-such-document").json()["error"]["code"] == "not_found"
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import DocumentsRejected, IndexRecord, Store, StoreError, StoreUnavailable
 
-__all__ = ["IndexRecord", "Store", "StoreError", "StoreUnavailable", "open_store"]
+__all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str, index: str = "policies") -> Store:
-    """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch."""
+def open_store(url: str, index: str = "policies", *, timeout: float | None = None) -> Store:
+    """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch
+    (several nodes of one cluster comma-separated: `http://a:9200,http://b:9200`).
+
+    `timeout`: seconds an Elasticsearch request may take before the store gives up
+    (`StoreUnavailable`); the embedded store has no server to wait for."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         from policy_search.stores.sqlite import SQLiteStore, check_database
@@ -25,5 +29,7 @@ def open_store(url: str, index: str = "policies") -> Store:
     if scheme in ("http", "https"):
         from policy_search.stores.elastic import ElasticsearchStore
 
-        return ElasticsearchStore(url, index=index)
+        if timeout is None:
+            return ElasticsearchStore(url, index=index)
+        return ElasticsearchStore(url, index=index, request_timeout=timeout)
     raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or http://host:9200")

@@ -28,6 +28,19 @@ class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, file not readable)."""
 
 
+class DocumentsRejected(StoreError):
+    """Some documents of a write were refused (the others were written): `reasons` maps
+    each refused document's id to why, for the indexing run to report per document."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        first = next(iter(reasons.items()), ("", ""))
+        super().__init__(f"{len(reasons)} documents were refused, the first {first[0]!r}: {first[1]}")
+        self.reasons = reasons
+
+    def __reduce__(self):
+        return DocumentsRejected, (self.reasons,)
+
+
 @dataclass
 class IndexRecord:
     """What a store writes for one document: its fields, the tokens it indexes (segmented
@@ -115,7 +128,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def upsert(self, records: Iterable[IndexRecord]) -> None:
-        """Insert or replace documents by id."""
+        """Insert or replace documents by id. Raises `DocumentsRejected` (after writing the
+        rest) when the store refuses some of them."""
 
     @abc.abstractmethod
     def delete(self, ids: Iterable[str]) -> None: ...

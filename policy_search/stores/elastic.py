@@ -9,9 +9,12 @@ the embedded store indexes. Facets leave their own field's filter out: the filte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import time
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
+from itertools import islice
 from typing import Any
 
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
@@ -29,6 +32,7 @@ from policy_search.schema import (
     validity_values,
 )
 from policy_search.stores.base import (
+    DocumentsRejected,
     IndexRecord,
     LookupField,
     Store,
@@ -48,7 +52,11 @@ _FIELDS = {
     "doc_type": "doc_type",
     "region": "region",
 }
-_KEYWORD = {"type": "keyword"}
+# Lucene refuses a term over 32,766 bytes, and with it the whole document: longer values
+# (8,191 characters of up to 4 bytes) stay in _source without being indexed, so that one
+# record with a huge doc_number or issuer is stored as the embedded store stores it.
+KEYWORD_LIMIT = 8191
+_KEYWORD = {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
 _DATE = {"type": "date", "format": "strict_date"}
 
 MAPPINGS: dict[str, Any] = {
@@ -89,18 +97,35 @@ MAPPINGS: dict[str, Any] = {
 _TITLE_BOOST = 10
 # What a document without its text leaves out.
 _TEXT = ["body", "articles"]
+# Connections to each node: one for each thread of the server's pool (40, anyio's default),
+# so that no request waits for a connection (the client's default of 10 made searches wait
+# in turn for a hung node: 6 s each at 16 in flight instead of the 2 s timeout).
+CONNECTIONS_PER_NODE = 40
+# Documents a bulk request carries (and at most this many bytes).
+BULK_DOCUMENTS = 500
+BULK_BYTES = 20 * 1024 * 1024
+# Item statuses worth sending again (the node overloaded, a shard moving between nodes),
+# and the waits before each new attempt, in seconds.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
 # Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length"]
 
 
 class ElasticsearchStore(Store):
+    """`url`: one node, or several nodes of a cluster comma-separated; a request that cannot
+    reach one node is tried once on another. `request_timeout`: seconds a request may take
+    (the service passes `Settings.es_timeout`; a timed-out request is not tried again)."""
+
     def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0) -> None:
         self.url = url
         self.alias = index
         self.request_timeout = request_timeout
+        nodes = [node.strip() for node in url.split(",") if node.strip()]
         self.client = Elasticsearch(
-            url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
+            nodes, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False,
+            connections_per_node=CONNECTIONS_PER_NODE,
         )
 
     def __reduce__(self):
@@ -140,7 +165,8 @@ class ElasticsearchStore(Store):
             self.client.indices.create,
             index=concrete,
             mappings=MAPPINGS,
-            settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
+            # one replica where the cluster has a second node for it (none on a single node)
+            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"},
             aliases={self.alias: {}},
         )
 
@@ -208,18 +234,63 @@ class ElasticsearchStore(Store):
         )
         self._bulk(actions)
 
-    def _bulk(self, actions) -> None:
+    def _bulk(self, actions: Iterable[dict]) -> None:
+        """Send the actions in bulk requests. An item refused for a passing reason (429, 503
+        while a shard moves …) is sent again on its own, after a wait that doubles; what is
+        still refused raises `DocumentsRejected` with each document's reason once every
+        action has been tried. A node that cannot be reached raises `StoreUnavailable`."""
+        rejected: dict[str, str] = {}
+        iterator = iter(actions)
+        while chunk := list(islice(iterator, BULK_DOCUMENTS)):
+            rejected |= self._bulk_chunk(chunk)
+        if rejected:
+            raise DocumentsRejected(rejected)
+
+    def _bulk_chunk(self, chunk: list[dict]) -> dict[str, str]:
+        pending, reasons = chunk, {}
+        for wait in (*RETRY_WAITS, None):
+            try:
+                items = list(self._bulk_items(pending))
+            except _RequestRefused as refused:
+                if len(pending) == 1:  # this document is why
+                    reasons[pending[0]["_id"]] = _item_reason(refused.status, refused.reason)
+                    return reasons
+                # one document made the whole request invalid (an id over 512 bytes …):
+                # each is sent on its own, so that the others are written
+                for action in pending:
+                    reasons |= self._bulk_chunk([action])
+                return reasons
+            retry = []
+            for action, (status, error) in zip(pending, items, strict=True):
+                if 200 <= status < 300 or (status == 404 and action["_op_type"] == "delete"):
+                    reasons.pop(action["_id"], None)
+                    continue
+                reasons[action["_id"]] = _item_reason(status, error)
+                if status in RETRY_STATUSES:
+                    retry.append(action)
+            if not retry or wait is None:
+                break
+            time.sleep(wait)
+            pending = retry
+        return reasons
+
+    def _bulk_items(self, actions: list[dict]) -> Iterator[tuple[int, dict | None]]:
+        """(status, error) of each action, in order."""
         try:
-            _, errors = helpers.bulk(self.client, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024,
-                                     raise_on_error=False)
-        except helpers.BulkIndexError as error:  # pragma: no cover - raise_on_error is off
-            raise StoreError(f"Elasticsearch rejected {len(error.errors)} documents") from error
-        except (ConnectionError, ConnectionTimeout, TransportError) as error:
+            for _, item in helpers.streaming_bulk(
+                    self.client, actions, chunk_size=len(actions), max_chunk_bytes=BULK_BYTES,
+                    raise_on_error=False, raise_on_exception=True, yield_ok=True):
+                result = next(iter(item.values()))
+                yield result.get("status", 500), result.get("error")
+        except (ConnectionError, ConnectionTimeout) as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
-        failed = [e for e in errors if next(iter(e.values())).get("status") != 404]
-        if failed:
-            first = next(iter(failed[0].values()))
-            raise StoreError(f"Elasticsearch rejected {len(failed)} documents: {first.get('error')}")
+        except ApiError as error:  # the whole request refused
+            if error.meta.status in (400, 413):
+                raise _RequestRefused(error.meta.status, error.body.get("error") if isinstance(error.body, dict)
+                                      else str(error.message)) from error
+            raise self._refusal(error.meta.status) from error
+        except TransportError as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
 
     def delete(self, ids: Iterable[str]) -> None:
         self._bulk({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
@@ -286,6 +357,8 @@ class ElasticsearchStore(Store):
     def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
         values = list(dict.fromkeys(values))
         result: dict[str, list[str]] = {value: [] for value in values}
+        # longer values are not indexed (nothing holds them), and a query for one is refused
+        values = [value for value in values if len(value) <= KEYWORD_LIMIT]
         for start in range(0, len(values), 1000):
             chunk = values[start : start + 1000]
             hits = sorted(self._scan({"terms": {field: chunk}}, includes=[field, "publish_date"]),
@@ -312,6 +385,8 @@ class ElasticsearchStore(Store):
         return self._call(self.client.count, index=self.alias)["count"]
 
     def ids(self) -> list[str]:
+        # a scan sees what the last refresh made visible: the documents just written too
+        self.refresh()
         return [hit["_id"] for hit in self._scan({"match_all": {}}, includes=["id"])]
 
     # --- search ------------------------------------------------------------------------
@@ -420,6 +495,28 @@ class ElasticsearchStore(Store):
             Sort.DATE_ASC: [by_date("publish_date", "asc"), {"id": "asc"}],
             Sort.EFFECTIVE: [by_date("effective_date", "desc"), {"id": "asc"}],
         }[request.sort]
+
+
+class _RequestRefused(Exception):
+    """Elasticsearch refused a whole bulk request as invalid (for one of its documents)."""
+
+    def __init__(self, status: int, reason: dict | str | None) -> None:
+        super().__init__(status)
+        self.status, self.reason = status, reason
+
+
+def _item_reason(status: int, error: dict | str | None) -> str:
+    """Why Elasticsearch refused one document of a bulk request, in a line."""
+    if isinstance(error, dict):
+        cause = error.get("caused_by") or {}
+        text = f"{error.get('type', 'error')}: {error.get('reason') or ''}"
+        if cause.get("reason"):
+            text += f" ({cause['reason']})"
+    else:
+        text = str(error or "no reason given")
+    # values quoted in brackets (the document's id, a term) can be kilobytes long
+    text = re.sub(r"\[[^\]]{60,}\]", "[…]", " ".join(text.split()))
+    return f"Elasticsearch refused it ({status}): {text[:300]}{'…' if len(text) > 300 else ''}"
 
 
 def _phrase_query(tokens: list[str], fields: list[str]) -> dict:
