@@ -136,7 +136,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     try:
         doc = documents.current_document(store, args.title, day)
     except documents.NoVersionInForce as error:
-        print(error, file=sys.stderr)
+        print(f"policy-search: {error}", file=sys.stderr)
         return 1
     view = documents.document_view(store, doc.id, day)
     if args.json:

@@ -6,6 +6,9 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import FIXTURES
 from policy_search.cli import main
@@ -94,3 +97,29 @@ def test_serve_with_several_worker_processes_answers_on_one_port(tmp_path):
         server.terminate()
         server.wait(15)
     assert main(["serve", "--store", store, "--workers", "0"]) == 2
+
+
+def _run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """`policy-search ARGS…` as a separate process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "policy_search.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def indexed_fixtures(tmp_path_factory) -> str:
+    store = f"sqlite:///{tmp_path_factory.mktemp('cli')}/fixtures.db"
+    assert main(["index", "--store", store, "--quiet", str(FIXTURES)]) == 0
+    return store
+
+
+def test_current_answers_a_title_match_or_says_there_is_none(indexed_fixtures):
+    # every word of 不存在的法 occurs in the text of the 政府信息公开条例, none in a title
+    missing = _run("current", "--store", indexed_fixtures, "不存在的法")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == "policy-search: no regulation's title matches '不存在的法'\n"
+    short = _run("current", "--store", indexed_fixtures, "--on", "2024-01-01", "专利法实施细则")  # no 中华人民共和国
+    assert short.returncode == 0, short.stderr
+    assert short.stdout.startswith("中华人民共和国专利法实施细则 (现行有效 on 2024-01-01)")
+    full = _run("current", "--store", indexed_fixtures, "--json", "中华人民共和国政府信息公开条例")
+    assert full.returncode == 0 and json.loads(full.stdout)["title"] == "中华人民共和国政府信息公开条例"
+
