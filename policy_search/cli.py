@@ -8,9 +8,13 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policy_search import __version__
 from policy_search.settings import get_settings
+
+if TYPE_CHECKING:
+    from policy_search.stores import StoreMissing
 
 
 def _iso_date(text: str) -> date:
@@ -109,7 +113,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from policy_search import search as search_service
     from policy_search.stores import open_store
 
-    store = open_store(_store_url(args), get_settings().index)
+    store = open_store(_store_url(args), get_settings().index, read_only=True)
     filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
     request = search_service.make_request(
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
@@ -131,7 +135,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     from policy_search import documents
     from policy_search.stores import open_store
 
-    store = open_store(_store_url(args), get_settings().index)
+    store = open_store(_store_url(args), get_settings().index, read_only=True)
     day = args.on or date.today()
     try:
         doc = documents.current_document(store, args.title, day)
@@ -148,9 +152,20 @@ def cmd_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_store(error: StoreMissing, args: argparse.Namespace) -> str:
+    """Which file a read-only command looked for, and, for a relative path the user gave,
+    how to write the absolute one they may have meant."""
+    path = error.path
+    message = f"no index at {path.absolute()}: run `policy-search index` first"
+    if not path.is_absolute() and (args.store or os.environ.get("POLICY_SEARCH_STORE")):
+        message += (f" (sqlite:///{path} names a path relative to the working directory;"
+                    f" for /{path} write sqlite:////{path})")
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     from policy_search.search import InvalidRequest
-    from policy_search.stores import StoreError
+    from policy_search.stores import StoreError, StoreMissing
 
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
@@ -159,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidRequest as error:
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
+    except StoreMissing as error:
+        print(f"policy-search: {_missing_store(error, args)}", file=sys.stderr)
+        return 3
     except StoreError as error:
         print(f"policy-search: store error: {error}", file=sys.stderr)
         return 3

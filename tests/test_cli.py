@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -122,4 +123,20 @@ def test_current_answers_a_title_match_or_says_there_is_none(indexed_fixtures):
     assert short.stdout.startswith("中华人民共和国专利法实施细则 (现行有效 on 2024-01-01)")
     full = _run("current", "--store", indexed_fixtures, "--json", "中华人民共和国政府信息公开条例")
     assert full.returncode == 0 and json.loads(full.stdout)["title"] == "中华人民共和国政府信息公开条例"
+
+
+def test_search_and_current_never_create_a_store_and_say_which_file_they_looked_for(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_SEARCH_")}
+    relative = _run("search", "--store", "sqlite:///tmp/x.db", "政务公开", cwd=tmp_path, env=env)
+    assert relative.returncode == 3 and relative.stdout == ""
+    assert relative.stderr == (
+        f"policy-search: no index at {tmp_path}/tmp/x.db: run `policy-search index` first"
+        " (sqlite:///tmp/x.db names a path relative to the working directory; for /tmp/x.db write sqlite:////tmp/x.db)\n")
+    absolute = _run("current", "--store", f"sqlite:///{tmp_path}/none.db", "公司法", cwd=tmp_path, env=env)
+    assert absolute.returncode == 3
+    assert absolute.stderr == f"policy-search: no index at {tmp_path}/none.db: run `policy-search index` first\n"
+    default = _run("search", "政务公开", cwd=tmp_path, env=env)  # sqlite:///var/policy-search.db
+    assert default.returncode == 3
+    assert default.stderr == f"policy-search: no index at {tmp_path}/var/policy-search.db: run `policy-search index` first\n"
+    assert list(tmp_path.iterdir()) == []  # no file, no folder
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from policy_search.stores.base import IndexRecord, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import IndexRecord, Store, StoreError, StoreMissing, StoreUnavailable
 
-__all__ = ["IndexRecord", "Store", "StoreError", "StoreUnavailable", "open_store"]
+__all__ = ["IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str, index: str = "policies") -> Store:
-    """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch."""
+def open_store(url: str, index: str = "policies", read_only: bool = False) -> Store:
+    """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch.
+
+    `read_only`: for commands that only read. The embedded store's file is then opened
+    read-only, never created: where it does not exist, reads raise `StoreMissing`."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         from policy_search.stores.sqlite import SQLiteStore, check_database
@@ -21,7 +24,7 @@ def open_store(url: str, index: str = "policies") -> Store:
         if not path:
             raise StoreError("the sqlite store URL needs a file path: sqlite:///path/to/file.db")
         check_database(Path(path))
-        return SQLiteStore(path)
+        return SQLiteStore(path, read_only=read_only)
     if scheme in ("http", "https"):
         from policy_search.stores.elastic import ElasticsearchStore
 

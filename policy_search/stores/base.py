@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import index_text
@@ -25,6 +26,15 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, file not readable)."""
+
+
+class StoreMissing(StoreUnavailable):
+    """A store opened for reading does not exist (no index file at `path`). The message
+    does not name the file (it reaches clients of the API); `path` does, for the CLI."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("the index does not exist; run `policy-search index` first")
+        self.path = path
 
 
 @dataclass
