@@ -97,7 +97,6 @@ def test_serve_with_several_worker_processes_answers_on_one_port(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
-    assert main(["serve", "--store", store, "--workers", "0"]) == 2
 
 
 def _run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
@@ -140,3 +139,34 @@ def test_search_and_current_never_create_a_store_and_say_which_file_they_looked_
     assert default.stderr == f"policy-search: no index at {tmp_path}/var/policy-search.db: run `policy-search index` first\n"
     assert list(tmp_path.iterdir()) == []  # no file, no folder
 
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_says_so_and_exits_non_zero(indexed_fixtures, workers):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("serve", "--store", indexed_fixtures, "--port", str(port), "--workers", workers)
+    assert result.returncode == 1
+    assert result.stderr == (f"policy-search: cannot listen on 127.0.0.1:{port}: the port is in use"
+                             " (another server is running there?): choose another with --port\n")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["serve", "--workers", "abc"], "argument --workers: 'abc' is not a whole number"),
+    (["serve", "--workers", "0"], "argument --workers: 0 is too small: use 1 or more"),
+    (["serve", "--port", "99999"], "argument --port: 99999 is out of range: use 1–65535"),
+    (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+    (["index", "--workers", "-2", "fixtures"], "argument --workers: -2 is too small: use 1 or more"),
+    (["search", "--page", "二", "x"], "argument --page: '二' is not a whole number"),
+    (["search", "--size", "101", "x"], "argument --size: 101 is out of range: use 1–100"),
+    (["search", "--size", "1.5", "x"], "argument --size: '1.5' is not a whole number"),
+])
+def test_number_options_say_what_is_wrong(arguments, message):
+    result = _run(*arguments)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.endswith(f"policy-search {arguments[0]}: error: {message}\n")
+    assert "Traceback" not in result.stderr
