@@ -8,9 +8,14 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policy_search import __version__
+from policy_search.query import MAX_PAGE_SIZE
 from policy_search.settings import get_settings
+
+if TYPE_CHECKING:
+    from policy_search.stores import StoreMissing
 
 
 def _iso_date(text: str) -> date:
@@ -33,14 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", metavar="PATH")
     index.add_argument("--report", type=Path, help="write the failures as JSON to this file")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
-    index.add_argument("--workers", type=_positive_int, default=None,
+    index.add_argument("--workers", type=_whole_number(1), default=None,
                        help="processes that parse and segment (default: the number of cores)")
 
     serve = commands.add_parser("serve", help="run the HTTP API, search page and widget")
     with_store(serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1,
+    serve.add_argument("--port", type=_whole_number(1, 65535), default=8000)
+    serve.add_argument("--workers", type=_whole_number(1), default=1,
                        help="server processes (default 1; one per core serves the most searches a second)")
 
     search = commands.add_parser("search", help="search from the terminal")
@@ -50,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         search.add_argument(f"--{field.replace('_', '-')}", dest=field, action="append", default=[],
                             help=f"filter by {field} (repeat for OR)")
     search.add_argument("--sort")
-    search.add_argument("--page", type=int, default=1)
-    search.add_argument("--size", type=int, default=10)
+    search.add_argument("--page", type=_whole_number(1), default=1)
+    search.add_argument("--size", type=_whole_number(1, MAX_PAGE_SIZE), default=10)
     search.add_argument("--valid-on", type=_iso_date)
     search.add_argument("--current", action="store_true", help="only versions in force")
     search.add_argument("--json", action="store_true", help="print the API's JSON")
@@ -65,11 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+def _whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type for a number option: says what is wrong with what was given
+    (`argument --port: 99999 is out of range: use 1–65535`)."""
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if maximum is not None and not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"{number} is out of range: use {minimum}–{maximum}")
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{number} is too small: use {minimum} or more")
+        return number
+
+    return parse
 
 
 def _store_url(args: argparse.Namespace) -> str:
@@ -113,12 +128,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.store:
         os.environ["POLICY_SEARCH_STORE"] = args.store
         get_settings.cache_clear()
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
-        return 2
-    from search_api.server import serve
+    from search_api.server import CannotListen, serve
 
-    serve(args.host, args.port, args.workers)
+    try:
+        serve(args.host, args.port, args.workers)
+    except CannotListen as error:
+        print(f"policy-search: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -126,7 +142,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from policy_search import search as search_service
     from policy_search.stores import open_store
 
-    store = open_store(_store_url(args), get_settings().index)
+    store = open_store(_store_url(args), get_settings().index, read_only=True)
     filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
     request = search_service.make_request(
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
@@ -148,12 +164,12 @@ def cmd_current(args: argparse.Namespace) -> int:
     from policy_search import documents
     from policy_search.stores import open_store
 
-    store = open_store(_store_url(args), get_settings().index)
+    store = open_store(_store_url(args), get_settings().index, read_only=True)
     day = args.on or date.today()
     try:
         doc = documents.current_document(store, args.title, day)
     except documents.NoVersionInForce as error:
-        print(error, file=sys.stderr)
+        print(f"policy-search: {error}", file=sys.stderr)
         return 1
     view = documents.document_view(store, doc.id, day)
     if args.json:
@@ -165,9 +181,20 @@ def cmd_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_store(error: StoreMissing, args: argparse.Namespace) -> str:
+    """Which file a read-only command looked for, and, for a relative path the user gave,
+    how to write the absolute one they may have meant."""
+    path = error.path
+    message = f"no index at {path.absolute()}: run `policy-search index` first"
+    if not path.is_absolute() and (args.store or os.environ.get("POLICY_SEARCH_STORE")):
+        message += (f" (sqlite:///{path} names a path relative to the working directory;"
+                    f" for /{path} write sqlite:////{path})")
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     from policy_search.search import InvalidRequest
-    from policy_search.stores import StoreError
+    from policy_search.stores import StoreError, StoreMissing
 
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
@@ -176,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidRequest as error:
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
+    except StoreMissing as error:
+        print(f"policy-search: {_missing_store(error, args)}", file=sys.stderr)
+        return 3
     except StoreError as error:
         print(f"policy-search: store error: {error}", file=sys.stderr)
         return 3

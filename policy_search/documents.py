@@ -15,6 +15,7 @@ from policy_search.schema import (
     public_fields,
     status_on,
     suggest_key,
+    title_key,
 )
 from policy_search.stores import Store
 
@@ -23,6 +24,10 @@ MAX_SUGGESTIONS = 20
 
 class NoVersionInForce(LookupError):
     """No regulation matches a title, or none of its versions is in force on the day."""
+
+
+class NoTitleMatch(NoVersionInForce):
+    """No regulation's title matches what was asked for (words in bodies do not count)."""
 
 
 def version_summaries(versions: list[Document], day: date) -> list[dict[str, Any]]:
@@ -59,13 +64,17 @@ def document_view(store: Store, doc_id: str, day: date) -> dict[str, Any] | None
 
 def current_document(store: Store, title: str, day: date) -> Document:
     """The version in force on `day` of the regulation that best matches `title`."""
+    from policy_search.ranking import NO_TITLE_MATCH, title_tier
     from policy_search.search import make_request, run_search  # search builds on this module
 
     # ranking puts the best title match first (or the version of its family in force)
     request = make_request(title, valid_on=day, size=1, sort=Sort.RELEVANCE.value, facets=[])
     hits = run_search(store, request).hits if request.has_words else []
-    if not hits:
-        raise NoVersionInForce(f"no regulation matches {title!r}")
+    # Ranking puts titles that match (the title itself, the short title, titles holding the
+    # words) before documents that only mention the words in their text: when the first
+    # is one of those, no title matches.
+    if not hits or title_tier(hits[0].document.title, title_key(request.text), request.terms) == NO_TITLE_MATCH:
+        raise NoTitleMatch(f"no regulation's title matches {title!r}")
     best = hits[0]
     family = best.document.family
     versions = store.family_versions([family])[family] or [best.document]

@@ -23,12 +23,13 @@ from policy_search.schema import Status, status_on, title_key
 RERANK_WINDOW = 100
 RECENCY_BOOST = 0.05  # at most 5 % of the score, for a document published this year
 RECENCY_YEARS = 20
+NO_TITLE_MATCH = 3  # the tier of a document whose title does not match the query
 
 
 def title_tier(title: str, query_key: str, terms: list[str]) -> int:
     key = title_key(title)
     if not query_key:
-        return 3
+        return NO_TITLE_MATCH
     if key == query_key:
         return 0
     if query_key in key:
@@ -36,7 +37,7 @@ def title_tier(title: str, query_key: str, terms: list[str]) -> int:
     folded = normalize_text(title)
     if terms and all(term in folded for term in terms):
         return 2
-    return 3
+    return NO_TITLE_MATCH
 
 
 def rerank(hits: list[Hit], request: SearchRequest) -> list[Hit]:

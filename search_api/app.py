@@ -21,7 +21,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "notices and their interpretations, with the version in force on any day.",
     )
     app.state.settings = settings
-    app.state.store = store or open_store(settings.store, settings.index, timeout=settings.es_timeout)
+    # the routes only read: the embedded store's file is opened read-only, never created
+    app.state.store = store or open_store(settings.store, settings.index, read_only=True,
+                                         timeout=settings.es_timeout)
     install_error_handlers(app)
     if settings.cors_origin_list:
         app.add_middleware(

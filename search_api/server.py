@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import socket
 
 import uvicorn
@@ -10,14 +12,28 @@ from uvicorn.supervisors import Multiprocess
 from search_api.app import create_app
 
 
+class CannotListen(OSError):
+    """The address to serve on cannot be bound; the message says why and what to do."""
+
+
 def serve(host: str, port: int, workers: int = 1) -> None:
     """Serve until interrupted. With several workers each process builds its own app (and
-    store connection) from the settings in the environment."""
+    store connection) from the settings in the environment.
+
+    The socket is bound here, before any worker starts, so that an address in use is one
+    clear `CannotListen` whatever the number of workers."""
+    sock = _listening_socket(host, port)
     if workers == 1:
-        uvicorn.run(create_app(), host=host, port=port)
-        return
-    config = uvicorn.Config("search_api.app:create_app", factory=True, host=host, port=port, workers=workers)
-    Multiprocess(config, sockets=[_listening_socket(host, port)]).run()
+        config = uvicorn.Config(create_app(), host=host, port=port)
+    else:
+        config = uvicorn.Config("search_api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # uvicorn announces the address only where it binds the socket itself
+    url_host = f"[{host}]" if ":" in host else host
+    logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d (Press CTRL+C to quit)", url_host, port)
+    if workers == 1:
+        uvicorn.Server(config).run(sockets=[sock])
+    else:
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -27,6 +43,22 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise CannotListen(f"cannot listen on {host}:{port}: {_bind_failure(error)}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def _bind_failure(error: OSError) -> str:
+    if isinstance(error, socket.gaierror):
+        return "the host is not an address of this machine (use 127.0.0.1, 0.0.0.0 or one of its addresses)"
+    if error.errno == errno.EADDRINUSE:
+        return "the port is in use (another server is running there?): choose another with --port"
+    if error.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges): choose another with --port"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "the host is not an address of this machine (use 127.0.0.1, 0.0.0.0 or one of its addresses)"
+    return error.strerror or str(error)

@@ -142,3 +142,19 @@ def test_an_index_file_from_another_schema_version_is_refused_with_the_way_out(t
     assert "delete the file and index again" in response.json()["error"]["message"]
     with pytest.raises(StoreUnavailable, match="schema version 1"):
         SQLiteStore(path).create()
+
+
+def test_the_server_opens_a_missing_index_file_read_only_and_never_creates_it(tmp_path):
+    path = tmp_path / "not-yet" / "policies.db"
+    client = TestClient(create_app(Settings(store=f"sqlite:///{path}")))
+    assert client.get("/readyz").status_code == 503
+    response = client.get("/api/v1/search", params={"q": "政务公开"})
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "store_unavailable" and "policy-search index" in error["message"]
+    assert str(tmp_path) not in response.text and "policies.db" not in response.text  # no path to clients
+    assert not path.parent.exists()  # neither the file nor its folder was made
+    # an index run (another process in practice) makes the file: the same server answers from it
+    Indexer(SQLiteStore(path), progress=False).index_documents([Document(id="x", title="关于政务公开的通知")])
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/api/v1/search", params={"q": "政务公开"}).json()["total"] == 1

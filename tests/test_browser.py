@@ -244,6 +244,36 @@ def test_an_article_anchor_scrolls_to_the_article(page, site):
     expect(page.locator('section.article[id="第十条"]')).to_be_in_viewport()
 
 
+
+def _paragraph_boxes(page, article_id: str) -> tuple[dict, list[dict]]:
+    article = page.locator(f'section.article[id="{article_id}"]')
+    article.scroll_into_view_if_needed()
+    return article.locator("h3").bounding_box(), [p.bounding_box() for p in article.locator("p").all()]
+
+
+def test_every_paragraph_of_an_article_stands_in_its_text_column(browser, page, site):
+    # 第三条 of the 政府信息公开条例 (fixtures) has four paragraphs (款)
+    found = page.request.get(site["service"] + "/api/v1/current?title=中华人民共和国政府信息公开条例").json()
+    page.goto(f"{site['service']}/documents/{found['id']}#第三条")
+    number, paragraphs = _paragraph_boxes(page, "第三条")
+    assert len(paragraphs) == 4
+    first = paragraphs[0]
+    assert abs(first["y"] - number["y"]) < number["height"]  # the text starts beside its number
+    for above, below in zip(paragraphs, paragraphs[1:]):
+        assert below["y"] >= above["y"] + above["height"]  # in reading order, one under another
+    for paragraph in paragraphs:  # all in the text column, right of the number, as wide as the first
+        assert paragraph["x"] >= number["x"] + number["width"], paragraph
+        assert (paragraph["x"], paragraph["width"]) == (first["x"], first["width"])
+    _screenshot(page, "document-articles.png")
+    # on a phone the number stands above the text, every paragraph as wide as the page allows
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    small = phone.new_page()
+    small.goto(f"{site['service']}/documents/{found['id']}#第三条")
+    number, paragraphs = _paragraph_boxes(small, "第三条")
+    assert len(paragraphs) == 4 and paragraphs[0]["y"] >= number["y"] + number["height"]
+    assert len({(box["x"], box["width"]) for box in paragraphs}) == 1 and paragraphs[0]["width"] > 300
+    phone.close()
+
 def test_the_search_page_on_a_phone(browser, site):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import FIXTURES
 from policy_search.cli import main
@@ -93,4 +97,76 @@ def test_serve_with_several_worker_processes_answers_on_one_port(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
-    assert main(["serve", "--store", store, "--workers", "0"]) == 2
+
+
+def _run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """`policy-search ARGS…` as a separate process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "policy_search.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def indexed_fixtures(tmp_path_factory) -> str:
+    store = f"sqlite:///{tmp_path_factory.mktemp('cli')}/fixtures.db"
+    assert main(["index", "--store", store, "--quiet", str(FIXTURES)]) == 0
+    return store
+
+
+def test_current_answers_a_title_match_or_says_there_is_none(indexed_fixtures):
+    # every word of 不存在的法 occurs in the text of the 政府信息公开条例, none in a title
+    missing = _run("current", "--store", indexed_fixtures, "不存在的法")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == "policy-search: no regulation's title matches '不存在的法'\n"
+    short = _run("current", "--store", indexed_fixtures, "--on", "2024-01-01", "专利法实施细则")  # no 中华人民共和国
+    assert short.returncode == 0, short.stderr
+    assert short.stdout.startswith("中华人民共和国专利法实施细则 (现行有效 on 2024-01-01)")
+    full = _run("current", "--store", indexed_fixtures, "--json", "中华人民共和国政府信息公开条例")
+    assert full.returncode == 0 and json.loads(full.stdout)["title"] == "中华人民共和国政府信息公开条例"
+
+
+def test_search_and_current_never_create_a_store_and_say_which_file_they_looked_for(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_SEARCH_")}
+    relative = _run("search", "--store", "sqlite:///tmp/x.db", "政务公开", cwd=tmp_path, env=env)
+    assert relative.returncode == 3 and relative.stdout == ""
+    assert relative.stderr == (
+        f"policy-search: no index at {tmp_path}/tmp/x.db: run `policy-search index` first"
+        " (sqlite:///tmp/x.db names a path relative to the working directory; for /tmp/x.db write sqlite:////tmp/x.db)\n")
+    absolute = _run("current", "--store", f"sqlite:///{tmp_path}/none.db", "公司法", cwd=tmp_path, env=env)
+    assert absolute.returncode == 3
+    assert absolute.stderr == f"policy-search: no index at {tmp_path}/none.db: run `policy-search index` first\n"
+    default = _run("search", "政务公开", cwd=tmp_path, env=env)  # sqlite:///var/policy-search.db
+    assert default.returncode == 3
+    assert default.stderr == f"policy-search: no index at {tmp_path}/var/policy-search.db: run `policy-search index` first\n"
+    assert list(tmp_path.iterdir()) == []  # no file, no folder
+
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_says_so_and_exits_non_zero(indexed_fixtures, workers):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("serve", "--store", indexed_fixtures, "--port", str(port), "--workers", workers)
+    assert result.returncode == 1
+    assert result.stderr == (f"policy-search: cannot listen on 127.0.0.1:{port}: the port is in use"
+                             " (another server is running there?): choose another with --port\n")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["serve", "--workers", "abc"], "argument --workers: 'abc' is not a whole number"),
+    (["serve", "--workers", "0"], "argument --workers: 0 is too small: use 1 or more"),
+    (["serve", "--port", "99999"], "argument --port: 99999 is out of range: use 1–65535"),
+    (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+    (["index", "--workers", "-2", "fixtures"], "argument --workers: -2 is too small: use 1 or more"),
+    (["search", "--page", "二", "x"], "argument --page: '二' is not a whole number"),
+    (["search", "--size", "101", "x"], "argument --size: 101 is out of range: use 1–100"),
+    (["search", "--size", "1.5", "x"], "argument --size: '1.5' is not a whole number"),
+])
+def test_number_options_say_what_is_wrong(arguments, message):
+    result = _run(*arguments)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.endswith(f"policy-search {arguments[0]}: error: {message}\n")
+    assert "Traceback" not in result.stderr

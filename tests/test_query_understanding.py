@@ -136,6 +136,27 @@ def test_current_endpoint_answers_404_when_nothing_is_in_force(corpus_store):
     assert client.get("/api/v1/current", params={"title": ""}).status_code == 422
 
 
+
+def test_current_endpoint_answers_only_a_title_match(corpus_store):
+    from fastapi.testclient import TestClient
+
+    from policy_search.settings import Settings
+    from search_api.app import create_app
+
+    client = TestClient(create_app(Settings(), corpus_store))
+    # every word of these occurs in the text of some regulation, in no title
+    for title in ("不存在的法", "不存在的条例"):
+        missing = client.get("/api/v1/current", params={"title": title, "on": "2025-01-01"})
+        assert missing.status_code == 404, missing.json().get("title")
+        assert missing.json()["error"] == {"code": "not_found", "message": f"no regulation's title matches {title!r}"}
+    for typed, expected in (("公司法", "中华人民共和国公司法"),  # a short title
+                            ("中华人民共和国民事诉讼法", "中华人民共和国民事诉讼法"),  # a full one
+                            ("民诉法", "中华人民共和国民事诉讼法"),  # an abbreviation (synonyms.txt)
+                            ("道交法", "中华人民共和国道路交通安全法")):
+        found = client.get("/api/v1/current", params={"title": typed, "on": "2025-01-01"})
+        assert found.status_code == 200 and found.json()["title"] == expected, typed
+        assert found.json()["status"] == "in_force"
+
 @pytest.mark.parametrize("typed, expected", [
     ("公司", "中华人民共和国公司法"),          # a prefix of the short title
     ("中华人民共和国个人信", "中华人民共和国个人信息保护法"),

@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from policy_search.stores.base import DocumentsRejected, IndexRecord, Store, StoreError, StoreUnavailable
+from policy_search.stores.base import (
+    DocumentsRejected,
+    IndexRecord,
+    Store,
+    StoreError,
+    StoreMissing,
+    StoreUnavailable,
+)
 
-__all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreUnavailable", "open_store"]
+__all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str, index: str = "policies", *, timeout: float | None = None) -> Store:
+def open_store(url: str, index: str = "policies", *, read_only: bool = False, timeout: float | None = None) -> Store:
     """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch
     (several nodes of one cluster comma-separated: `http://a:9200,http://b:9200`).
 
+    `read_only`: for commands that only read. The embedded store's file is then opened
+    read-only, never created: where it does not exist, reads raise `StoreMissing`.
     `timeout`: seconds an Elasticsearch request may take before the store gives up
     (`StoreUnavailable`); the embedded store has no server to wait for."""
     scheme = urlparse(url).scheme
@@ -25,7 +34,7 @@ def open_store(url: str, index: str = "policies", *, timeout: float | None = Non
         if not path:
             raise StoreError("the sqlite store URL needs a file path: sqlite:///path/to/file.db")
         check_database(Path(path))
-        return SQLiteStore(path)
+        return SQLiteStore(path, read_only=read_only)
     if scheme in ("http", "https"):
         from policy_search.stores.elastic import ElasticsearchStore
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import index_text
@@ -39,6 +40,15 @@ class DocumentsRejected(StoreError):
 
     def __reduce__(self):
         return DocumentsRejected, (self.reasons,)
+
+
+class StoreMissing(StoreUnavailable):
+    """A store opened for reading does not exist (no index file at `path`). The message
+    does not name the file (it reaches clients of the API); `path` does, for the CLI."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("the index does not exist; run `policy-search index` first")
+        self.path = path
 
 
 @dataclass

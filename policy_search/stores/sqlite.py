@@ -39,6 +39,7 @@ from policy_search.stores.base import (
     LookupField,
     Store,
     StoreError,
+    StoreMissing,
     StoreUnavailable,
     document_tokens,
     tokens_digest,
@@ -141,24 +142,33 @@ def _schema_version(connection: sqlite3.Connection) -> int | None:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        """`read_only`: open the file read-only (searches, the server's readers), never
+        create it; where it does not exist, every read raises `StoreMissing`."""
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
+        self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
 
     def __reduce__(self):
-        return SQLiteStore, (self.path,)
+        return SQLiteStore, (self.path, self.read_only)
 
     # --- connections -------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            if self.read_only and not self.path.is_file():
+                raise StoreMissing(self.path)  # checked on each try: an index run may make it
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-                connection.execute("PRAGMA journal_mode = WAL")
+                if self.read_only:
+                    connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                                 check_same_thread=False, timeout=30)
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+                    connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")
                 connection.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
                 connection.execute("PRAGMA foreign_keys = ON")
