@@ -21,7 +21,8 @@ from policy_search.schema import Article, Document, make_id
 
 INFO_END = "<!-- INFO END -->"
 _VERSION_IN_NAME = re.compile(r"\((\d{4}-\d{2}-\d{2})\)$")
-_ARTICLE = re.compile(r"^(第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?)\s*(.*)$")
+# an article line; a stray space before 条 (第一百二十八 条, seen in the corpus) is a typo
+_ARTICLE = re.compile(r"^(第[一二三四五六七八九十百千零〇\d]+)[ \u3000]?(条(?:之[一二三四五六七八九十]+)?)\s*(.*)$")
 _NUMERAL = "[一二三四五六七八九十百零〇\\d]+"
 _SESSION = re.compile(f"第{_NUMERAL}届")
 
@@ -215,7 +216,7 @@ def body_and_articles(markdown: str) -> tuple[str, list[Article]]:
         if (heading or match) and found and found[-1][2] is None:
             found[-1][2] = offset
         if match:
-            found.append([match.group(1), offset + match.start(2), None])
+            found.append([match.group(1) + match.group(2), offset + match.start(3), None])
         offset += len(line) + 1
     articles = [Article(number=number, text=text[start:end].rstrip()) for number, start, end in found]
     return text, articles

@@ -215,3 +215,12 @@ def test_a_run_rewrites_an_id_that_chunks_wrote_out_of_order(empty_store, tmp_pa
     empty_store.refresh()
     assert empty_store.get("notice-1").title == "第2版通知"
     assert (summary.added, summary.updated, summary.unchanged) == (1, 0, 0)
+
+
+def test_an_article_with_a_stray_space_before_tiao_is_kept():
+    from indexer.lawrefbook import body_and_articles
+
+    # as the corpus's 刑事诉讼法(2018) prints its 第一百二十八条
+    _, articles = body_and_articles("第一百二十七条 前一条。\n\n第一百二十八 条侦查人员应当进行勘验。\n\n第一百二十九条 后一条。")
+    assert [a.number for a in articles] == ["第一百二十七条", "第一百二十八条", "第一百二十九条"]
+    assert articles[1].text == "侦查人员应当进行勘验。"
