@@ -1,7 +1,7 @@
 """What a user typed, understood the same way for both stores.
 
     "政府信息公开" 条例 -草案      a quoted phrase, a word, an excluded word
-    道交法                         an abbreviation: searched as 道路交通安全法 (synonyms.txt)
+    道交法                         an abbreviation: searched as 道路交通安全法 (synonym files)
     個人信息保護法                 traditional characters: searched as simplified (OpenCC t2s)
     莆政办网传(2021)13号           a document number: matched exactly, in any bracket style
 
@@ -15,9 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from analyzers.analyzer import Analyzer
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key, normalize_text
-from analyzers.segment import default_segmenter
-from analyzers.synonyms import synonyms
 
 # Quotes people type, after NFKC (which leaves “” 「」 『』 as they are).
 _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
@@ -33,24 +32,20 @@ class ParsedQuery:
     doc_number_key: str | None = None  # the whole query is a document number
 
 
-def parse_query(q: str) -> ParsedQuery:
+def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
+    """A query as `analyzer` cuts it (the analyzer the index was written with)."""
     text = normalize_query(q).strip()
     if DOC_NUMBER_PATTERN.fullmatch(text):
-        return ParsedQuery(text=text, terms=_words(text), doc_number_key=doc_number_key(text))
-    segmenter = default_segmenter()
+        return ParsedQuery(text=text, terms=analyzer.query_terms(text), doc_number_key=doc_number_key(text))
     phrases: list[list[str]] = []
     for match in _QUOTED.finditer(text):
-        phrase = expand_abbreviations(next(g for g in match.groups() if g is not None))
-        if tokens := segmenter.index_tokens(phrase):
+        phrase = analyzer.expand_abbreviations(next(g for g in match.groups() if g is not None))
+        if tokens := analyzer.index_tokens(phrase):
             phrases.append(tokens)
     text = _QUOTED.sub(lambda m: " " + next(g for g in m.groups() if g is not None) + " ", text)
-    excluded = [tokens for word in _EXCLUDED.findall(text) if (tokens := segmenter.index_tokens(word))]
-    text = " ".join(expand_abbreviations(_EXCLUDED.sub(" ", text)).split())
-    return ParsedQuery(text=text, terms=_words(text), phrases=phrases, excluded=excluded)
-
-
-def _words(text: str) -> list[str]:
-    return default_segmenter().query_terms(text)
+    excluded = [tokens for word in _EXCLUDED.findall(text) if (tokens := analyzer.index_tokens(word))]
+    text = " ".join(analyzer.expand_abbreviations(_EXCLUDED.sub(" ", text)).split())
+    return ParsedQuery(text=text, terms=analyzer.query_terms(text), phrases=phrases, excluded=excluded)
 
 
 # --- traditional characters --------------------------------------------------------------
@@ -72,15 +67,3 @@ def to_simplified(text: str) -> str:
 def normalize_query(text: str) -> str:
     """What a user typed, folded (NFKC, lower case) and in simplified characters."""
     return to_simplified(normalize_text(text))
-
-
-# --- abbreviations -----------------------------------------------------------------------
-
-
-def expand_abbreviations(text: str) -> str:
-    """Abbreviations that stand as words of the text, replaced by their long forms."""
-    rules = synonyms()
-    if not any(short in text for short in rules):
-        return text
-    tokens = default_segmenter().cut(text)
-    return "".join(rules.get(token, token) for token in tokens)

@@ -8,14 +8,11 @@ the same user dictionary format (``word [freq] [tag]`` a line).
 from __future__ import annotations
 
 import hashlib
-import threading
 import unicodedata
-from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
 from analyzers.normalize import words_only
-from analyzers.synonyms import SHORT_FORM_FREQUENCY, synonyms
 
 # Raised when a change to this module or to `normalize` changes the tokens of a text.
 TOKENS_VERSION = 1
@@ -90,28 +87,3 @@ class Segmenter:
 
 def default_user_dict() -> Path:
     return Path(str(resources.files("analyzers") / "data" / "user_dict.txt"))
-
-
-_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def default_segmenter() -> Segmenter:
-    """jieba with the government-terms dictionary and the synonym file's short forms."""
-    with _lock:
-        segmenter = Segmenter([default_user_dict()])
-        for short in synonyms():  # an abbreviation is cut as one word
-            segmenter.add_word(short, SHORT_FORM_FREQUENCY)
-        return segmenter
-
-
-def index_text(text: str) -> str:
-    return default_segmenter().index_text(text)
-
-
-def index_tokens(text: str) -> list[str]:
-    return default_segmenter().index_tokens(text)
-
-
-def query_terms(text: str) -> list[str]:
-    return default_segmenter().query_terms(text)

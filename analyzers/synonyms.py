@@ -1,13 +1,13 @@
 """Abbreviations people type for long names: `short => long` rules from a synonym file.
 
-The shipped rules are in `analyzers/data/synonyms.txt`; the rules of a file named by the
-POLICY_SEARCH_SYNONYMS setting are added to them. The segmenter knows each short form as a
-word from the start, so that indexing and queries cut text the same way whenever it runs.
+The shipped rules are in `analyzers/data/synonyms.txt`; a deployment adds its own in files
+of the same format (the POLICY_SEARCH_SYNONYMS setting; see `analyzer.AnalyzerConfig`). The
+analyzer knows each short form as a word from the start, so that indexing and queries cut
+text the same way whenever it runs.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -33,15 +33,4 @@ def read_synonyms(path: Path) -> dict[str, str]:
         if not arrow or not short.strip() or not long.strip():
             raise ValueError(f"{path}:{number}: expected `short => long`, got {line!r}")
         rules[normalize_text(short.strip())] = normalize_text(long.strip())
-    return rules
-
-
-@lru_cache(maxsize=1)
-def synonyms() -> dict[str, str]:
-    """The shipped rules, plus those of the file named by the POLICY_SEARCH_SYNONYMS setting."""
-    from policy_search.settings import get_settings  # settings live with the service
-
-    rules = read_synonyms(default_synonyms_file())
-    if extra := get_settings().synonyms:
-        rules.update(read_synonyms(Path(extra)))
     return rules

@@ -172,8 +172,9 @@ def write_collection(generator: Generator, size: int, folder: Path) -> int:
 
 def two_word_queries(corpus: list[Document], count: int, seed: int = 5) -> list[str]:
     """Two title words a query, as citizens type them (政府 信息 …)."""
-    from analyzers import query_terms
+    from analyzers import shipped_analyzer
 
+    query_terms = shipped_analyzer().query_terms
     rng = random.Random(seed)
     queries = []
     while len(queries) < count:

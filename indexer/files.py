@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzers import Analyzer
 from indexer.errors import ParseError
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.portal_html import parse_portal_html
@@ -57,7 +58,7 @@ class ParseTimeout(Exception):
     """A file took longer to parse than `FileLimits.parse_seconds`."""
 
 
-def prepare_file(path: Path, limits: FileLimits = FileLimits()) -> list[IndexRecord] | Failure:
+def prepare_file(path: Path, analyzer: Analyzer, limits: FileLimits = FileLimits()) -> list[IndexRecord] | Failure:
     """Parse and segment one file (in a worker process): its records, or why it failed.
 
     Whatever a file holds, the answer is records or a failure: a parser's unexpected error
@@ -71,7 +72,7 @@ def prepare_file(path: Path, limits: FileLimits = FileLimits()) -> list[IndexRec
             if shown != str(path):  # a file name that is not UTF-8: stored as shown
                 docs = [doc.model_copy(update={"source_path": shown}) if doc.source_path == str(path) else doc
                         for doc in docs]
-            records = [IndexRecord.of(doc) for doc in docs]
+            records = [IndexRecord.of(doc, analyzer) for doc in docs]
     except ParseError as error:
         return Failure(shown, str(error))
     except ParseTimeout:

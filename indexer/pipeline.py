@@ -21,7 +21,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analyzers.segment import default_segmenter
 from indexer import linking
 from indexer.files import PARSERS, Failure, FileLimits, display_path, find_files
 from indexer.summary import IndexSummary, RunFailed
@@ -89,7 +88,7 @@ class Indexer:
             interrupted = self._open(summary)
             with self.store.bulk():
                 for position, doc in enumerate(documents):
-                    run.add([IndexRecord.of(doc)], position)
+                    run.add([IndexRecord.of(doc, self.store.analyzer)], position)
                 run.flush()
                 summary.failed += run.take_rejected({})
                 run.count_into(summary)
@@ -119,7 +118,7 @@ class Indexer:
         """The store ready for a run: created if new, its tokens those of today's
         segmentation, the run recorded as begun. Whether an earlier run did not finish."""
         self.store.create()
-        summary.resegmented += self.store.ensure_segmentation(default_segmenter().fingerprint)
+        summary.resegmented += self.store.ensure_segmentation(self.store.analyzer.fingerprint)
         return self.store.begin_run()
 
     def _finish(self, run: RunWriter, interrupted: bool, summary: IndexSummary) -> None:

@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from analyzers.segment import default_segmenter
 from indexer.files import FileLimits
 from indexer.writing import ChunkOutcome, index_chunk
 from policy_search.stores import Store
@@ -68,10 +67,9 @@ def worker_pool(store: Store, workers: int, limits: FileLimits,
     if workers < 2 or files < PARALLEL_MIN_FILES:
         yield InProcess(), partial(index_chunk, store, limits=limits)
         return
-    # fork shares the loaded dictionary with the workers; spawn where there is no fork
+    # fork shares the loaded dictionary with the workers (the store's analyzer, made in this
+    # process, is the one a worker's clone of the store finds); spawn where there is no fork
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        default_segmenter()  # loaded once here, not once per worker
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(store, limits)) as pool:

@@ -55,7 +55,7 @@ def index_chunk(store: Store, chunk: list[tuple[int, Path]], limits: FileLimits 
     run = RunWriter(store)
     failed = []
     for position, path in chunk:
-        result = prepare_file(path, limits)
+        result = prepare_file(path, store.analyzer, limits)
         if isinstance(result, Failure):
             failed.append(result)
         else:
@@ -159,7 +159,7 @@ class RunWriter:
         stored = self.store.content_hashes(self.repeats)
         stale = {doc_id for doc_id in self.repeats if stored.get(doc_id) != self.occurrences[doc_id].last_hash}
         for position in sorted({self.occurrences[doc_id].last_position for doc_id in stale}):
-            records = prepare_file(files[position], limits)
+            records = prepare_file(files[position], self.store.analyzer, limits)
             if not isinstance(records, Failure):
                 self.write([r for r in records if r.document.id in stale], stored)
 

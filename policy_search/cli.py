@@ -8,14 +8,16 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from policy_search import __version__
+from analyzers import analyzer_for
+from indexer import FileLimits, Indexer, RunFailed
+from policy_search import __version__, documents
+from policy_search import search as search_service
 from policy_search.query import MAX_PAGE_SIZE
+from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
-
-if TYPE_CHECKING:
-    from policy_search.stores import StoreMissing
+from policy_search.stores import Store, StoreError, StoreMissing, open_store
+from search_api.server import CannotListen, serve
 
 
 def _iso_date(text: str) -> date:
@@ -87,19 +89,19 @@ def _whole_number(minimum: int, maximum: int | None = None):
     return parse
 
 
-def _store_url(args: argparse.Namespace) -> str:
-    return args.store or get_settings().store
+def _open_store(args: argparse.Namespace, read_only: bool = False) -> Store:
+    """The store the command works on, with this deployment's dictionary and synonyms."""
+    settings = get_settings()
+    return open_store(args.store or settings.store, settings.index, read_only=read_only,
+                      analyzer=analyzer_for(settings.analyzer_config))
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Exit 0: everything indexed; 1: some files failed or nothing to index; 3: the run
     itself failed (what was done before is counted, and the next run completes it)."""
-    from indexer import FileLimits, Indexer, RunFailed
-    from policy_search.stores import open_store
-
     settings = get_settings()
     limits = FileLimits(max_bytes=int(settings.max_file_mb * 1024 * 1024), parse_seconds=settings.parse_seconds)
-    store = open_store(_store_url(args), settings.index)
+    store = _open_store(args)
     indexer = Indexer(store, progress=False if args.quiet else None, workers=args.workers, limits=limits)
     run_error = None
     try:
@@ -128,8 +130,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.store:
         os.environ["POLICY_SEARCH_STORE"] = args.store
         get_settings.cache_clear()
-    from search_api.server import CannotListen, serve
-
     try:
         serve(args.host, args.port, args.workers)
     except CannotListen as error:
@@ -139,14 +139,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from policy_search import search as search_service
-    from policy_search.stores import open_store
-
-    store = open_store(_store_url(args), get_settings().index, read_only=True)
+    store = _open_store(args, read_only=True)
     filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
     request = search_service.make_request(
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
-        valid_on=args.valid_on, current=args.current, field=args.field,
+        valid_on=args.valid_on, current=args.current, field=args.field, analyzer=store.analyzer,
     )
     response = search_service.search(store, args.query, request)
     if args.json:
@@ -161,10 +158,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_current(args: argparse.Namespace) -> int:
-    from policy_search import documents
-    from policy_search.stores import open_store
-
-    store = open_store(_store_url(args), get_settings().index, read_only=True)
+    store = _open_store(args, read_only=True)
     day = args.on or date.today()
     try:
         doc = documents.current_document(store, args.title, day)
@@ -193,9 +187,6 @@ def _missing_store(error: StoreMissing, args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from policy_search.search import InvalidRequest
-    from policy_search.stores import StoreError, StoreMissing
-
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
     try:

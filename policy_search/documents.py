@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from analyzers.query import expand_abbreviations, normalize_query
+from analyzers.query import normalize_query
 from policy_search.query import Sort
+from policy_search.ranking import NO_TITLE_MATCH, title_tier
 from policy_search.schema import (
     STATUS_LABELS,
     Document,
@@ -17,6 +18,7 @@ from policy_search.schema import (
     suggest_key,
     title_key,
 )
+from policy_search.search import make_request, run_search
 from policy_search.stores import Store
 
 MAX_SUGGESTIONS = 20
@@ -64,11 +66,8 @@ def document_view(store: Store, doc_id: str, day: date) -> dict[str, Any] | None
 
 def current_document(store: Store, title: str, day: date) -> Document:
     """The version in force on `day` of the regulation that best matches `title`."""
-    from policy_search.ranking import NO_TITLE_MATCH, title_tier
-    from policy_search.search import make_request, run_search  # search builds on this module
-
     # ranking puts the best title match first (or the version of its family in force)
-    request = make_request(title, valid_on=day, size=1, sort=Sort.RELEVANCE.value, facets=[])
+    request = make_request(title, valid_on=day, size=1, sort=Sort.RELEVANCE.value, facets=[], analyzer=store.analyzer)
     hits = run_search(store, request).hits if request.has_words else []
     # Ranking puts titles that match (the title itself, the short title, titles holding the
     # words) before documents that only mention the words in their text: when the first
@@ -87,7 +86,7 @@ def current_document(store: Store, title: str, day: date) -> Document:
 def suggestions(store: Store, q: str, size: int, day: date) -> list[dict[str, str]]:
     """Title completions for what a user has typed so far: one per title, pointing at the
     version in force on `day` where there is one."""
-    key = suggest_key(expand_abbreviations(normalize_query(q)))
+    key = suggest_key(store.analyzer.expand_abbreviations(normalize_query(q)))
     if not key:
         return []
     chosen: dict[str, Document] = {}

@@ -41,6 +41,8 @@ class SearchRequest:
     scope: Scope = field(default_factory=lambda: Scope.ALL)
     # Set when the whole query is a document number: match that number exactly instead.
     doc_number_key: str | None = None
+    # The words to mark in titles and snippets: the terms and the dictionary words in them.
+    marks: list[str] = field(default_factory=list)
     page: int = 1
     size: int = 10
     sort: Sort = Sort.DATE

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from analyzers import index_tokens
-from analyzers.query import parse_query
+from analyzers import Analyzer, shipped_analyzer
 from analyzers.highlight import highlight, snippet
+from analyzers.query import parse_query
 from policy_search.query import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
@@ -51,8 +51,10 @@ def make_request(
     current: bool = False,
     facets: str | list[str] | None = None,
     field: str | None = None,
+    analyzer: Analyzer | None = None,
 ) -> SearchRequest:
-    """Validate what a user asked for and turn it into a store request."""
+    """Validate what a user asked for and turn it into a store request. `analyzer`: the
+    one the store was written with (`store.analyzer`; default: the shipped one)."""
     q = q.strip()
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidRequest("q", f"the query is {len(q)} characters long; at most {MAX_QUERY_LENGTH} are allowed")
@@ -84,7 +86,8 @@ def make_request(
         scope = Scope(field or "all")
     except ValueError:
         raise InvalidRequest("field", f"unknown field {field!r}; use one of {', '.join(s.value for s in Scope)}") from None
-    parsed = parse_query(q)
+    analyzer = analyzer or shipped_analyzer()
+    parsed = parse_query(q, analyzer)
     return SearchRequest(
         terms=parsed.terms,
         text=parsed.text,
@@ -92,6 +95,7 @@ def make_request(
         excluded=parsed.excluded,
         scope=scope,
         doc_number_key=parsed.doc_number_key,
+        marks=_marks(parsed.terms, parsed.text, analyzer),
         page=page,
         size=size,
         sort=sort_order,
@@ -115,9 +119,9 @@ def _facet_fields(facets: str | list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def highlight_terms(request: SearchRequest) -> list[str]:
+def _marks(terms: list[str], text: str, analyzer: Analyzer) -> list[str]:
     """The words to mark: the query's words and the dictionary words inside them."""
-    return list(dict.fromkeys([*request.terms, *(t for t in index_tokens(request.text) if len(t) > 1)]))
+    return list(dict.fromkeys([*terms, *(t for t in analyzer.index_tokens(text) if len(t) > 1)])) if text else []
 
 
 def run_search(store: Store, request: SearchRequest) -> SearchResult:
@@ -158,7 +162,7 @@ def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
         result = run_search(store, request)
-    marks = highlight_terms(request) if request.text else []
+    marks = request.marks
     results = []
     for hit in result.hits:
         doc = hit.document

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from analyzers import analyzer_for
 from policy_search import __version__
 from policy_search.settings import Settings, get_settings
 from policy_search.stores import Store, open_store
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     # the routes only read: the embedded store's file is opened read-only, never created
     app.state.store = store or open_store(settings.store, settings.index, read_only=True,
-                                         timeout=settings.es_timeout)
+                                         timeout=settings.es_timeout, analyzer=analyzer_for(settings.analyzer_config))
     install_error_handlers(app)
     if settings.cors_origin_list:
         app.add_middleware(

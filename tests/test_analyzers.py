@@ -2,8 +2,11 @@
 
 import pytest
 
-from analyzers import doc_number_key, index_tokens, normalize_doc_number, normalize_text, query_terms
+from analyzers import doc_number_key, normalize_doc_number, normalize_text, shipped_analyzer
 from analyzers.highlight import highlight, snippet
+
+query_terms = shipped_analyzer().query_terms
+index_tokens = shipped_analyzer().index_tokens
 
 
 @pytest.mark.parametrize("written", [

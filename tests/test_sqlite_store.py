@@ -43,7 +43,7 @@ def test_text_indexed_by_another_segmentation_is_indexed_again(tmp_path):
     docs = sample_documents()
     indexer.index_documents(docs[2:])
     for doc in docs[:2]:
-        old = IndexRecord.of(doc)
+        old = IndexRecord.of(doc, store.analyzer)
         old.body_tokens += b" oldlexicon"  # a token today's segmentation does not give
         old.tokens_digest = tokens_digest(old.title_tokens, old.body_tokens)
         store.upsert([old])

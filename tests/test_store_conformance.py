@@ -24,6 +24,7 @@ def request(q: str = "", **kwargs):
 
 def ids(store: Store, q: str = "", **kwargs) -> list[str]:
     kwargs.setdefault("size", 100)
+    kwargs.setdefault("analyzer", store.analyzer)
     return [hit.document.id for hit in store.search(request(q, **kwargs)).hits]
 
 
@@ -235,27 +236,21 @@ def test_lookup_by_document_number(sample_store):
     assert sample_store.lookup("doc_number_key", [key]) == {key: ["putian-notice"]}
 
 
-def test_a_word_added_to_the_dictionary_is_found_in_documents_indexed_before(empty_store, tmp_path, monkeypatch):
+def test_a_word_added_to_the_dictionary_is_found_in_documents_indexed_before(empty_store, tmp_path):
     """Staff add a word to the user dictionary: the next indexing run segments what is
     already indexed again, so that the word is found as the query now cuts it."""
-    from analyzers import segment
+    from analyzers import AnalyzerConfig, analyzer_for
     from policy_search.schema import Document
 
     notice = Document(id="wetland-bank", title="关于湿地保护的通知", body="第一条 设立湿地银行，统筹湿地占补。")
-    indexer = Indexer(empty_store, progress=False)
-    indexer.index_documents([*sample_documents(), notice])
+    Indexer(empty_store, progress=False).index_documents([*sample_documents(), notice])
     dictionary = tmp_path / "user_dict.txt"
-    dictionary.write_text(segment.default_user_dict().read_text(encoding="utf-8") + "\n湿地银行 100000 n\n",
-                          encoding="utf-8")
-    monkeypatch.setattr(segment, "default_user_dict", lambda: dictionary)
-    segment.default_segmenter.cache_clear()
-    try:
-        assert ids(empty_store, "湿地银行") == []  # the query is one word now; the index holds 湿地 / 银行
-        summary = indexer.index_documents([])
-        assert summary.resegmented == len(sample_documents()) + 1
-        assert ids(empty_store, "湿地银行") == [notice.id]
-        assert ids(empty_store, "城乡规划") != []
-        assert indexer.index_documents([]).resegmented == 0
-    finally:
-        monkeypatch.undo()
-        segment.default_segmenter.cache_clear()
+    dictionary.write_text("湿地银行 100000 n\n", encoding="utf-8")
+    store = empty_store.with_analyzer(analyzer_for(AnalyzerConfig(user_dicts=(dictionary,))))
+    indexer = Indexer(store, progress=False)
+    assert ids(store, "湿地银行") == []  # the query is one word now; the index holds 湿地 / 银行
+    summary = indexer.index_documents([])
+    assert summary.resegmented == len(sample_documents()) + 1
+    assert ids(store, "湿地银行") == [notice.id]
+    assert ids(store, "城乡规划") != []
+    assert indexer.index_documents([]).resegmented == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
+from analyzers import Analyzer
 from policy_search.stores.base import (
     DocumentsRejected,
     IndexRecord,
@@ -17,14 +18,16 @@ from policy_search.stores.base import (
 __all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable", "open_store"]
 
 
-def open_store(url: str, index: str = "policies", *, read_only: bool = False, timeout: float | None = None) -> Store:
+def open_store(url: str, index: str = "policies", *, read_only: bool = False, timeout: float | None = None,
+               analyzer: Analyzer | None = None) -> Store:
     """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch
     (several nodes of one cluster comma-separated: `http://a:9200,http://b:9200`).
 
     `read_only`: for commands that only read. The embedded store's file is then opened
     read-only, never created: where it does not exist, reads raise `StoreMissing`.
     `timeout`: seconds an Elasticsearch request may take before the store gives up
-    (`StoreUnavailable`); the embedded store has no server to wait for."""
+    (`StoreUnavailable`); the embedded store has no server to wait for. `analyzer`: what the
+    index's text and queries are cut with (default: the shipped dictionary and synonyms)."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         from policy_search.stores.sqlite import SQLiteStore, check_database
@@ -34,11 +37,11 @@ def open_store(url: str, index: str = "policies", *, read_only: bool = False, ti
         if not path:
             raise StoreError("the sqlite store URL needs a file path: sqlite:///path/to/file.db")
         check_database(Path(path))
-        return SQLiteStore(path, read_only=read_only)
+        return SQLiteStore(path, read_only=read_only, analyzer=analyzer)
     if scheme in ("http", "https"):
         from policy_search.stores.elastic import ElasticsearchStore
 
         if timeout is None:
-            return ElasticsearchStore(url, index=index)
-        return ElasticsearchStore(url, index=index, request_timeout=timeout)
+            return ElasticsearchStore(url, index=index, analyzer=analyzer)
+        return ElasticsearchStore(url, index=index, request_timeout=timeout, analyzer=analyzer)
     raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or http://host:9200")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from analyzers import index_text
+from analyzers import Analyzer
 from policy_search.query import SearchRequest, SearchResult
 from policy_search.schema import Document, article_spans, articles_from_spans
 
@@ -72,9 +72,9 @@ class IndexRecord:
     article_spans_json: str = "[]"
 
     @classmethod
-    def of(cls, doc: Document) -> IndexRecord:
+    def of(cls, doc: Document, analyzer: Analyzer) -> IndexRecord:
         """Segment a document (the costly part of indexing), once for whichever store."""
-        title_tokens, body_tokens = document_tokens(doc.title, doc.body)
+        title_tokens, body_tokens = document_tokens(analyzer, doc.title, doc.body)
         spans_json = json.dumps(article_spans(doc.body, doc.articles), ensure_ascii=False)
         body = doc.body.encode("utf-8")
         return cls(
@@ -90,9 +90,9 @@ class IndexRecord:
         return self.document.model_copy(update={"body": body, "articles": articles})
 
 
-def document_tokens(title: str, body: str) -> tuple[bytes, bytes]:
+def document_tokens(analyzer: Analyzer, title: str, body: str) -> tuple[bytes, bytes]:
     """The tokens both stores index for a document's title and body, space-separated, UTF-8."""
-    return index_text(title).encode("utf-8"), index_text(body).encode("utf-8")
+    return analyzer.index_text(title).encode("utf-8"), analyzer.index_text(body).encode("utf-8")
 
 
 def tokens_digest(title_tokens: bytes, body_tokens: bytes) -> str:
@@ -123,6 +123,9 @@ class Store(abc.ABC):
     """
 
     url: str
+    # What the index's text is cut with, and queries on it: given where the service is put
+    # together (the CLI, the app); a store written with one analyzer is queried with it.
+    analyzer: Analyzer
 
     @abc.abstractmethod
     def create(self) -> None:
@@ -227,6 +230,13 @@ class Store(abc.ABC):
         (`Segmenter.fingerprint`): where it was written under another fingerprint (a word
         added to the user dictionary, a new short form, another jieba), every document is
         segmented again from its stored text. Returns how many were."""
+
+    def with_analyzer(self, analyzer: Analyzer) -> Store:
+        """This store's index, cut and queried with another analyzer (the next indexing run
+        segments the documents again where its fingerprint differs)."""
+        other = self.clone()
+        other.analyzer = analyzer
+        return other
 
     def clone(self) -> Store:
         """A new instance of this store, on the same index, sharing no connection: for

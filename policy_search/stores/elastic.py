@@ -20,7 +20,7 @@ from typing import Any
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
 from elasticsearch import TransportError
 
-from analyzers import doc_number_key
+from analyzers import Analyzer, doc_number_key, shipped_analyzer
 from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.schema import (
     STATUS_CONDITIONS,
@@ -118,7 +118,9 @@ class ElasticsearchStore(Store):
     reach one node is tried once on another. `request_timeout`: seconds a request may take
     (the service passes `Settings.es_timeout`; a timed-out request is not tried again)."""
 
-    def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0,
+                 analyzer: Analyzer | None = None) -> None:
+        self.analyzer = analyzer or shipped_analyzer()
         self.url = url
         self.alias = index
         self.request_timeout = request_timeout
@@ -129,7 +131,8 @@ class ElasticsearchStore(Store):
         )
 
     def __reduce__(self):
-        return partial(ElasticsearchStore, request_timeout=self.request_timeout), (self.url, self.alias)
+        return partial(ElasticsearchStore, request_timeout=self.request_timeout, analyzer=self.analyzer), (
+            self.url, self.alias)
 
     # --- errors ------------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class ElasticsearchStore(Store):
         return count
 
     def _tokens_update(self, hit: dict) -> dict:
-        title, body = document_tokens(hit["_source"]["title"], hit["_source"].get("body", ""))
+        title, body = document_tokens(self.analyzer, hit["_source"]["title"], hit["_source"].get("body", ""))
         return {"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
                 "doc": {"title_tokens": title.decode("utf-8"), "body_tokens": body.decode("utf-8")}}
 

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analyzers import doc_number_key
+from analyzers import Analyzer, doc_number_key, shipped_analyzer
 from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.schema import (
     MULTI_VALUED_FIELDS,
@@ -142,9 +142,11 @@ def _schema_version(connection: sqlite3.Connection) -> int | None:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, analyzer: Analyzer | None = None) -> None:
         """`read_only`: open the file read-only (searches, the server's readers), never
-        create it; where it does not exist, every read raises `StoreMissing`."""
+        create it; where it does not exist, every read raises `StoreMissing`. `analyzer`:
+        what indexes and queries are cut with (default: the shipped dictionary and synonyms)."""
+        self.analyzer = analyzer or shipped_analyzer()
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         self.read_only = read_only
@@ -152,7 +154,7 @@ class SQLiteStore(Store):
         self._write_lock = threading.Lock()
 
     def __reduce__(self):
-        return SQLiteStore, (self.path, self.read_only)
+        return SQLiteStore, (self.path, self.read_only, self.analyzer)
 
     # --- connections -------------------------------------------------------------------
 
@@ -296,7 +298,7 @@ class SQLiteStore(Store):
         for rowid, title, body, digest in rows:
             cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
             cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
-            tokens = document_tokens(title, body)
+            tokens = document_tokens(self.analyzer, title, body)
             if rebuilt or tokens_digest(*tokens) == digest:
                 cursor.execute(_FULLTEXT_DELETE, (rowid, *tokens))
             else:
@@ -314,8 +316,7 @@ class SQLiteStore(Store):
             cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segmentation', ?)", (fingerprint,))
         return count
 
-    @staticmethod
-    def _rebuild_fulltext(cursor: sqlite3.Cursor) -> int:
+    def _rebuild_fulltext(self, cursor: sqlite3.Cursor) -> int:
         count = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
         warn_resegmenting(count)
         cursor.execute("INSERT INTO documents_fts (documents_fts) VALUES ('delete-all')")
@@ -323,7 +324,7 @@ class SQLiteStore(Store):
         while rows := cursor.execute(
                 "SELECT rowid, title, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall():
             for rowid, title, body in rows:
-                tokens = document_tokens(title, body)
+                tokens = document_tokens(self.analyzer, title, body)
                 cursor.execute(_FULLTEXT_INSERT, (rowid, *tokens))
                 cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?", (tokens_digest(*tokens), rowid))
             last = rows[-1][0]

@@ -113,7 +113,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
             form["q"], page=_parse_page(form["page"]), size=PAGE_SIZE, sort=form["sort"] or None,
             filters=form["filters"], date_from=_parse_date("date_from", form["date_from"]),
             date_to=_parse_date("date_to", form["date_to"]), current=form["current"],
-            facets=list(PAGE_FACETS), field=form["field"] or None,
+            facets=list(PAGE_FACETS), field=form["field"] or None, analyzer=store.analyzer,
         )
     except InvalidRequest as error:
         context["error"] = str(error)

@@ -44,7 +44,7 @@ def search(
                "topic": topic, "region": region, "year": year}
     request = search_service.make_request(
         q, page=page, size=size, sort=sort, filters=filters, date_from=date_from, date_to=date_to,
-        valid_on=valid_on, current=current, facets=facets, field=field,
+        valid_on=valid_on, current=current, facets=facets, field=field, analyzer=store.analyzer,
     )
     # The body is JSON types already: sent as it is, without FastAPI's generic re-encoding.
     return JSONResponse(search_service.search(store, q, request))
