@@ -2,7 +2,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from search_api.deps import StoreDep
-from search_api.errors import error_response
+from search_api.errors import error_response, error_responses
 
 router = APIRouter(tags=["health"])
 
@@ -12,7 +12,7 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store answers and the index exists")
+@router.get("/readyz", summary="The store answers and the index exists", responses=error_responses(503))
 def readyz(store: StoreDep) -> JSONResponse:
     if store.ready():
         return JSONResponse({"status": "ready", "store": store.__class__.__name__})
