@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+import httptools
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -183,7 +184,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._refusing:
             return
         self._began = False
-        super().data_received(data)
+        try:
+            # uvicorn's data_received, whose handler for parser errors would log a refusal
+            # of ours as "Invalid HTTP request received" and answer it 400
+            self._unset_keepalive_if_required()
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._refusing:
+                self._refuse(*self._refusing)
+            else:
+                self.logger.warning("Invalid HTTP request received.")
+                self.send_400_response("Invalid HTTP request received.")
+            return
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
         if self._refusing or not self._head_pending:
             return
         if not self._began:  # the head started in an earlier piece: all of this one is head
@@ -198,7 +215,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         if len(self.url) + len(url) > self.url_limit:
             self._refusing = (414, f"the request target is longer than {self.url_limit} bytes")
-            raise RequestTooLarge  # stops the parser; uvicorn answers through send_400_response
+            raise RequestTooLarge  # stops the parser; data_received answers
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -211,12 +228,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_pending = False
         super().on_headers_complete()
-
-    def send_400_response(self, msg: str) -> None:
-        if self._refusing:
-            self._refuse(*self._refusing)
-        else:
-            super().send_400_response(msg)
 
     def _refuse(self, status: int, message: str) -> None:
         self._refusing = (status, message)

@@ -315,6 +315,20 @@ def test_loopback_clients_are_not_limited_unless_asked(hostile_store):
     assert {off.get("/api/v1/search").status_code for _ in range(5)} == {200}
 
 
+def test_behind_a_proxy_on_loopback_the_forwarded_client_is_limited(hostile_store):
+    """uvicorn takes the client's address from X-Forwarded-For sent from 127.0.0.1."""
+    app = create_app(Settings(rate_limit_search=1), store=hostile_store)
+    with LoopbackServer(app) as service:
+        def search(forwarded_for: str) -> int:
+            connection = http.client.HTTPConnection(*service.address, timeout=10)
+            connection.request("GET", "/api/v1/search", headers={"X-Forwarded-For": forwarded_for})
+            status = connection.getresponse().status
+            connection.close()
+            return status
+
+        assert [search("203.0.113.9"), search("203.0.113.9"), search("203.0.113.10")] == [200, 429, 200]
+
+
 def test_clients_are_keyed_by_address_and_ipv6_by_its_64_block():
     assert client_key("127.0.0.1", False) is None and client_key("::1", False) is None
     assert client_key("127.0.0.1", True) == "127.0.0.1"
