@@ -14,9 +14,17 @@ from search_api.routes import assets, documents, health, pages, search
 from search_api.security import HeadAsGet, SecurityHeaders
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self):
+        # Outside even the error middleware, so that a 500 carries the headers too, and HEAD
+        # reaches the GET routes.
+        stack = super().build_middleware_stack()
+        return SecurityHeaders(HeadAsGet(stack), frame_ancestors=self.state.settings.frame_ancestor_list)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    app = _App(
         title="policy-search",
         version=__version__,
         description="Full-text search for Chinese government policy documents: laws, regulations, "
@@ -33,9 +41,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    # added last, so outermost: every response gets the headers, HEAD reaches the GET routes
-    app.add_middleware(HeadAsGet)
-    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestor_list)
     for router in (search.router, documents.router, health.router, pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")

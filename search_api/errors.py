@@ -77,7 +77,7 @@ def _describe_validation(error: RequestValidationError) -> str:
 
 
 def _allowed_methods(allow: str) -> str:
-    """Every route answers HEAD where it answers GET (see `head_as_get`); `Allow` says so."""
+    """Every route answers HEAD where it answers GET (`security.HeadAsGet`); `Allow` says so."""
     methods = [m.strip().upper() for m in allow.split(",") if m.strip()]
     if "GET" in methods and "HEAD" not in methods:
         methods.append("HEAD")
@@ -129,7 +129,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         headers = dict(error.headers or {})
         if error.status_code == 405:
-            headers["Allow"] = _allowed_methods(headers.get("Allow") or headers.get("allow") or "GET")
+            allow = headers.pop("Allow", None) or headers.pop("allow", None) or "GET"
+            headers["Allow"] = _allowed_methods(allow)
         return error_response(error.status_code, code, str(error.detail), request, headers)
 
     @app.exception_handler(Exception)

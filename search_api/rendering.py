@@ -25,8 +25,7 @@ templates.env.tests["web_url"] = is_web_url
 
 # What a citizen reads when a page cannot be shown (the API's messages are for developers).
 ERROR_TITLES = {
-    400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 413: "请求内容过大", 414: "网址过长",
-    422: "请求参数有误", 429: "请求过于频繁", 431: "请求头过大",
+    400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 422: "请求参数有误", 429: "请求过于频繁",
     500: "服务出现问题", 503: "检索服务暂时无法使用",
 }
 ERROR_MESSAGES = {

@@ -71,6 +71,20 @@ def test_every_response_carries_the_security_headers(client, path):
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
+def test_an_unexpected_error_carries_them_too_and_no_trace(hostile_store):
+    app = create_app(Settings(), store=hostile_store)
+
+    def broken() -> dict:
+        raise RuntimeError("internal detail /srv/secret.db")
+
+    app.add_api_route("/test-broken", broken)
+    response = TestClient(app, raise_server_exceptions=False).get("/test-broken")
+    assert response.status_code == 500
+    assert response.json() == {"error": {"code": "internal_error", "message": "an unexpected error occurred"}}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
 def test_pages_have_no_inline_script_or_style(client):
     for path in ("/?q=政务公开", "/documents/xss-title", "/docs", "/documents/nothing-here"):
         page = BeautifulSoup(client.get(path).text, "lxml")
