@@ -429,6 +429,11 @@ def test_hostile_documents_stay_text_in_the_widget(page, hostile_site):
 
 
 def test_hostile_documents_stay_text_on_the_pages(page, hostile_site):
+    page.goto(hostile_site["service"] + "/")
+    page.get_by_role("combobox", name="检索词").press_sequentially("关于", delay=30)
+    suggestions = page.locator("#suggestions").get_by_role("option")
+    expect(suggestions.filter(has_text="<script>")).to_have_count(1)
+    assert page.locator("#suggestions img, #suggestions script").count() == 0
     page.goto(hostile_site["service"] + "/?q=政务公开")
     expect(page.locator(".result-title").first).to_be_visible()
     assert page.locator(".result img, .result script").count() == 0

@@ -20,12 +20,13 @@ from fastapi.testclient import TestClient
 from indexer import Indexer
 from policy_search.schema import Document
 from policy_search.settings import Settings
+from policy_search.stores.elastic import ElasticsearchStore
 from policy_search.stores.sqlite import SQLiteStore
 from search_api import create_app
 from search_api.limits import TokenBuckets, client_key
 from search_api.server import server_options
 
-from conftest import PAYLOAD, LoopbackServer, hostile_documents
+from conftest import PAYLOAD, LoopbackServer, hostile_documents, make_store
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory) -> Iterator[SQLiteStore]:
@@ -197,6 +198,23 @@ def test_unavailable_store_messages_do_not_show_the_file_or_internals(tmp_path):
             assert "secret-folder" not in text and str(tmp_path) not in text, text
             assert "Traceback" not in text and "sqlite3" not in text.lower(), text
         assert client.get("/api/v1/search").json()["error"]["code"] == "store_unavailable"
+
+
+def test_elasticsearch_unreachable_is_a_503_without_its_address():
+    store = ElasticsearchStore("http://127.0.0.1:9", index="secret-alias", request_timeout=2)
+    response = TestClient(create_app(Settings(), store=store)).get("/api/v1/search")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "store_unavailable"
+    assert "127.0.0.1" not in response.text and "secret-alias" not in response.text
+    store.close()
+
+
+@pytest.mark.elasticsearch
+def test_a_missing_elasticsearch_index_is_named_to_the_operator_only(tmp_path):
+    store = make_store("elasticsearch", tmp_path)  # never created
+    response = TestClient(create_app(Settings(), store=store)).get("/api/v1/search")
+    assert response.status_code == 503 and "policy-search index" in response.json()["error"]["message"]
+    assert store.alias not in response.text
+    store.close()
 
 
 def test_a_non_ascii_digit_page_number_is_a_400_page_not_a_500(client):
