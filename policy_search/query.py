@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -13,6 +14,20 @@ MAX_PAGE_SIZE = 100
 # Deep paging costs both stores; past this, narrow the query instead.
 MAX_RESULT_WINDOW = 10_000
 FACET_SIZE = 30
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_day(text: str) -> date:
+    """A day as users write it in requests: exactly YYYY-MM-DD. (`date.fromisoformat` alone
+    also takes 20210101 and 2021-W01-1, and pydantic a Unix timestamp such as 0.)"""
+    if not isinstance(text, str) or not _DAY.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Sort(StrEnum):

@@ -23,6 +23,21 @@ class Settings(BaseSettings):
         "service answers 503 (a hung node must not hold requests for long)")
     max_file_mb: float = Field(20, gt=0, description="indexing: larger files are refused unread")
     parse_seconds: float = Field(30, ge=0, description="indexing: a file taking longer to parse is skipped (0: no limit)")
+    frame_ancestors: str = Field("", description="space-separated origins whose pages may show the service's "
+                                 "pages in a frame; empty: none may")
+
+    # Per-client rate limits (a token bucket per client address and per process: so many
+    # requests a minute, which a client may also spend at once). 0 turns a limit off.
+    rate_limit_search: int = Field(120, ge=0, description="searches per minute per client (API, search page, current)")
+    rate_limit_suggest: int = Field(600, ge=0, description="suggestion requests per minute per client")
+    rate_limit_loopback: bool = Field(False, description="limit loopback clients too (off: local tools and "
+                                      "tests are not limited, nor a reverse proxy on the same machine that "
+                                      "does not forward the client's address)")
+
+    # Request size limits, enforced by the HTTP server before the app sees the request.
+    max_url_bytes: int = Field(8 * 1024, ge=256, description="longest request target (path and query); longer: 414")
+    max_header_bytes: int = Field(32 * 1024, ge=1024, description="largest request head (all header lines); larger: 431")
+    max_body_bytes: int = Field(1024 * 1024, ge=0, description="largest request body; larger: 413")
 
     @property
     def analyzer_config(self) -> AnalyzerConfig:
@@ -32,6 +47,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def frame_ancestor_list(self) -> list[str]:
+        return self.frame_ancestors.split()
 
 
 @lru_cache(maxsize=1)

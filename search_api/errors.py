@@ -10,13 +10,45 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policy_search.search import InvalidRequest
 from policy_search.stores import StoreError, StoreUnavailable
+from search_api.limits import RateLimited, RequestTooLarge
 from search_api.rendering import error_page, is_page
 
 log = logging.getLogger("policy_search.api")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error the API answers."""
+
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS = {
+    404: "No such document, or no version in force that day",
+    422: "A parameter is not acceptable; the message says which and why",
+    429: "Too many requests from this client; `Retry-After` says when to try again",
+    503: "The search index cannot be reached or does not exist",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict]:
+    """The OpenAPI description of the errors a route may answer, in the API's error shape."""
+    responses: dict[int | str, dict] = {}
+    for status in statuses:
+        responses[status] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]}
+        if status == 429:
+            responses[status]["headers"] = {"Retry-After": {
+                "description": "seconds to wait before the next request", "schema": {"type": "integer"}}}
+    return responses
 
 
 class NotFound(Exception):
@@ -25,19 +57,31 @@ class NotFound(Exception):
         self.message = message
 
 
-def error_response(status: int, code: str, message: str, request: Request | None = None) -> Response:
+def error_response(status: int, code: str, message: str, request: Request | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
     """The API's JSON error, or for a citizen's page the same error as a page in Chinese."""
     if request is not None and is_page(request):
-        return error_page(request, status, message if status < 500 else None)
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        response = error_page(request, status, message if status < 500 else None)
+        response.headers.update(headers or {})
+        return response
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
 def _describe_validation(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
         location = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body")]
-        parts.append(f"{'.'.join(location) or 'request'}: {item.get('msg', 'invalid value')}")
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(location) or 'request'}: {message}")
     return "; ".join(parts) or "invalid request"
+
+
+def _allowed_methods(allow: str) -> str:
+    """Every route answers HEAD where it answers GET (`security.HeadAsGet`); `Allow` says so."""
+    methods = [m.strip().upper() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.append("HEAD")
+    return ", ".join(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -53,10 +97,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, error: NotFound) -> Response:
         return error_response(404, "not_found", error.message, request)
 
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, error: RateLimited) -> Response:
+        headers = {"Retry-After": str(error.retry_after)}
+        if is_page(request):
+            response = error_page(request, 429, f"您的请求过于频繁，请 {error.retry_after} 秒后再试。")
+            response.headers.update(headers)
+            return response
+        return error_response(429, "rate_limited",
+                              f"too many requests from this client; try again in {error.retry_after} s",
+                              headers=headers)
+
+    @app.exception_handler(RequestTooLarge)
+    async def request_too_large(request: Request, error: RequestTooLarge) -> Response:
+        limit = request.app.state.settings.max_body_bytes
+        return error_response(413, "request_too_large", f"the request body is larger than {limit} bytes",
+                              headers={"Connection": "close"})
+
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, error: StoreUnavailable) -> Response:
-        log.warning("store unavailable: %s", error)
-        return error_response(503, "store_unavailable", f"the search index is unavailable: {error}", request)
+        log.warning("store unavailable: %s", error)  # the operator's message, with the file's path
+        return error_response(503, "store_unavailable", f"the search index is unavailable: {error.public}", request)
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, error: StoreError) -> Response:
@@ -66,7 +127,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail), request)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            allow = headers.pop("Allow", None) or headers.pop("allow", None) or "GET"
+            headers["Allow"] = _allowed_methods(allow)
+        return error_response(error.status_code, code, str(error.detail), request, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

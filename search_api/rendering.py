@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -10,9 +11,21 @@ from fastapi.templating import Jinja2Templates
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
+
+def is_web_url(url: object) -> bool:
+    """Whether a stored URL may be a link: http(s) with a host. A `javascript:` or `data:`
+    URL from a source (or a CMS) stays text: clicking it would run in the service's origin."""
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+templates.env.tests["web_url"] = is_web_url
+
 # What a citizen reads when a page cannot be shown (the API's messages are for developers).
 ERROR_TITLES = {
-    400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 422: "请求参数有误",
+    400: "请求有误", 404: "未找到页面", 405: "请求方式不支持", 422: "请求参数有误", 429: "请求过于频繁",
     500: "服务出现问题", 503: "检索服务暂时不可用",
 }
 ERROR_MESSAGES = {

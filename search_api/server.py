@@ -5,11 +5,22 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from policy_search.settings import get_settings
 from search_api.app import create_app
+
+# By import path, so that worker processes (which get the configuration pickled) load it too.
+HTTP_PROTOCOL = "search_api.limits:LimitedHttpToolsProtocol"
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn's options as `policy-search serve` runs it: the request size limits of the
+    settings in the HTTP protocol (httptools; h11's own bound where h11 is chosen instead)."""
+    return {"http": HTTP_PROTOCOL, "h11_max_incomplete_event_size": get_settings().max_header_bytes}
 
 
 class CannotListen(OSError):
@@ -24,9 +35,10 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     clear `CannotListen` whatever the number of workers."""
     sock = _listening_socket(host, port)
     if workers == 1:
-        config = uvicorn.Config(create_app(), host=host, port=port)
+        config = uvicorn.Config(create_app(), host=host, port=port, **server_options())
     else:
-        config = uvicorn.Config("search_api.app:create_app", factory=True, host=host, port=port, workers=workers)
+        config = uvicorn.Config("search_api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                                **server_options())
     # uvicorn announces the address only where it binds the socket itself
     url_host = f"[{host}]" if ":" in host else host
     logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d (Press CTRL+C to quit)", url_host, port)

@@ -10,18 +10,23 @@ CI), which turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from indexer import Indexer
 from policy_search.schema import Document
 from policy_search.stores import Store
 from policy_search.stores.elastic import ElasticsearchStore
 from policy_search.stores.sqlite import SQLiteStore
+from search_api.server import server_options
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -132,6 +137,58 @@ def _index_fixtures(indexer: Indexer) -> None:
 def fixture_store(request, tmp_path_factory) -> Iterator[Store]:
     """A store of each kind holding the project's fixtures/; tests must not write to it."""
     yield from _indexed_store(request.param, tmp_path_factory.mktemp("fixtures"), _index_fixtures)
+
+
+# Markup that, if it ever ran in a browser, would set window.__xss (test_browser.py looks).
+PAYLOAD = '<script>window.__xss="script"</script><img src=x onerror="window.__xss=\'img\'">'
+
+
+def hostile_documents() -> list[Document]:
+    """Documents as a hostile source or CMS could send them: markup in every text field,
+    script URLs as their source."""
+    return [
+        Document(id="xss-title", title=f"关于{PAYLOAD}政务公开的通知", issuers=[f"恶意机关{PAYLOAD}"],
+                 doc_number=f"莆政办〔2021〕{PAYLOAD}号", level=f"规范性文件{PAYLOAD}", topics=[PAYLOAD],
+                 body=f"第一条 政务公开{PAYLOAD}正文。\n第二条 {PAYLOAD}", source_url="javascript:window.__xss='link'"),
+        Document(id="xss-data-url", title="关于政务公开数据链接的通知", body="政务公开",
+                 source_url="data:text/html,<script>alert(1)</script>"),
+        Document(id="xss-spaced-url", title="关于政务公开空格链接的通知", body="政务公开",
+                 source_url="  JaVaScRiPt:alert(1)"),
+        Document(id="good-url", title="关于政务公开来源链接的通知", body="政务公开",
+                 source_url="https://www.example.gov.cn/zwgk/1.html?a=1&b=2"),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LoopbackServer:
+    """An app served by uvicorn in a thread on loopback, with the HTTP protocol and request
+    size limits that `policy-search serve` runs it with."""
+
+    def __init__(self, app, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", **server_options())
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.address = ("127.0.0.1", self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LoopbackServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the service did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
 
 
 def law(id: str, published: str, effective: str, number: str, body: str) -> Document:

@@ -14,21 +14,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-import uvicorn
 
 from policy_search.settings import Settings
 from search_api import create_app
 
-from conftest import ROOT, _index_fixtures, _indexed_store
+from conftest import ROOT, LoopbackServer, _index_fixtures, _indexed_store, free_port
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -41,32 +38,14 @@ else:
 expect = playwright_api.expect
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+PORTAL_NONCE = "portal-own-style"
 
 
-class _Service:
-    """policy-search served by uvicorn in a thread, as `policy-search serve` would."""
-
-    def __init__(self, app, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> _Service:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the service did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+def _strict_policy(service_url: str) -> str:
+    """A strict portal's Content-Security-Policy: scripts and requests to the search service
+    only, styles only its own (by nonce): no inline style of the widget's would pass."""
+    return (f"default-src 'none'; script-src {service_url}; connect-src {service_url}; "
+            f"style-src 'nonce-{PORTAL_NONCE}'; img-src 'self'")
 
 
 def _host_page(service_url: str, query: str) -> bytes:
@@ -74,7 +53,7 @@ def _host_page(service_url: str, query: str) -> bytes:
     attributes (e.g. issuer=…), and themed with a custom property."""
     attributes = " ".join(f'{name}="{values[0]}"' for name, values in parse_qs(query).items())
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某市人民政府门户网站</title>
-<style>body{{font-family:sans-serif;margin:0}} header{{background:#a40e26;color:#fff;padding:1rem 2rem}}
+<style nonce="{PORTAL_NONCE}">body{{font-family:sans-serif;margin:0}} header{{background:#a40e26;color:#fff;padding:1rem 2rem}}
 main{{padding:1rem 2rem;max-width:720px}} policy-search-box{{--ps-accent:#a40e26}}</style></head>
 <body><header><h1>某市人民政府 · 政策文件库</h1></header><main><h2>政策文件检索</h2>
 <script src="{service_url}/widget.js" defer></script>
@@ -83,7 +62,8 @@ main{{padding:1rem 2rem;max-width:720px}} policy-search-box{{--ps-accent:#a40e26
 
 
 class _Portal:
-    """Another origin serving a host page; /?issuer=… sets the widget's attributes."""
+    """Another origin serving a host page; /?issuer=… sets the widget's attributes, and
+    /strict/?… serves it under a strict Content-Security-Policy."""
 
     def __init__(self, service_url: str, port: int) -> None:
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +72,8 @@ class _Portal:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
+                if self.path.startswith("/strict/"):
+                    self.send_header("Content-Security-Policy", _strict_policy(service_url))
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -128,21 +110,32 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service on the fixtures, and a portal on another port whose origin
     (http://127.0.0.1:PORT) is allowed; the same portal reached as http://localhost:PORT is
     another origin, not in the allow-list."""
-    service_port, portal_port = _free_port(), _free_port()
+    service_port, portal_port = free_port(), free_port()
     allowed = f"http://127.0.0.1:{portal_port}"
     for store in _indexed_store("sqlite", tmp_path_factory.mktemp("browser"), _index_fixtures):
         app = create_app(Settings(cors_origins=allowed), store=store)
-        with _Service(app, service_port) as service, _Portal(service.url, portal_port):
+        with LoopbackServer(app, service_port) as service, _Portal(service.url, portal_port):
             yield {"service": service.url, "allowed_portal": allowed,
                    "other_portal": f"http://localhost:{portal_port}"}
+
+
+def _csp_refusals(page) -> list[str]:
+    """What the Content-Security-Policy of the pages shown refused (Chromium reports each
+    refusal on the console): every page, the widget and /docs must need none."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
 
 
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    refused = _csp_refusals(page)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 def _screenshot(page, name: str) -> None:
@@ -211,10 +204,12 @@ def test_a_facet_narrows_results_and_counts_and_back_restores_them(page, site):
 def test_the_first_page_of_results_is_rendered_without_javascript(browser, site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    refused = _csp_refusals(page)
     page.goto(site["service"] + "/?q=政务公开&level=地方规范性文件")
     assert _total(page) == 2
     assert page.locator(".result-title mark").count() >= 1
     context.close()
+    assert refused == [], refused
 
 
 def test_a_document_page_shows_its_version_timeline_and_the_version_in_force(page, site):
@@ -277,6 +272,7 @@ def test_every_paragraph_of_an_article_stands_in_its_text_column(browser, page, 
 def test_the_search_page_on_a_phone(browser, site):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
+    refused = _csp_refusals(page)
     page.goto(site["service"] + "/?q=政府信息公开")
     filters = page.locator("#filters")
     assert filters.get_attribute("open") is None  # folded away on a phone
@@ -286,6 +282,7 @@ def test_the_search_page_on_a_phone(browser, site):
     page.locator("#filters > summary").click()
     expect(page.locator('[data-facet="level"]')).to_be_visible()
     context.close()
+    assert refused == [], refused
 
 
 def _widget_requests(page) -> list[str]:
@@ -384,3 +381,99 @@ def test_sort_and_pages_change_in_place_and_stay_in_the_url(page, site):
     assert "sort=date_asc" in page.url and "kind=policy" in page.url
     page.go_back()
     expect(page.locator(".result-list")).to_have_attribute("start", "1")
+
+
+# --- security: the Content-Security-Policy, hostile documents -------------------------------
+
+
+def test_docs_work_offline_under_the_services_policy(page, site):
+    """/docs: Swagger UI from the service's own files, nothing fetched from elsewhere."""
+    elsewhere: list[str] = []
+
+    def only_the_service(route) -> None:
+        if route.request.url.startswith(site["service"]):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_service)
+    page.goto(site["service"] + "/docs")
+    operations = page.locator(".opblock-summary-path")
+    expect(operations.first).to_be_visible()
+    paths = set(operations.all_inner_texts())
+    assert {"/api/v1/search", "/api/v1/documents/{doc_id}", "/api/v1/current"} <= {p.replace("\u200b", "") for p in paths}
+    page.locator(".opblock-summary", has_text="/api/v1/suggest").click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_placeholder("q").fill("中华人民共和国")
+    page.get_by_role("button", name="Execute").click()
+    expect(page.locator(".live-responses-table tbody td.response-col_status").first).to_have_text("200")
+    assert elsewhere == []
+
+
+def test_the_widget_works_on_a_portal_with_a_strict_policy(page, site):
+    page.goto(site["allowed_portal"] + "/strict/?issuer=深圳市人民政府办公厅")
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially("政策解读", delay=20)
+    results = page.locator("policy-search-box").get_by_role("option")
+    expect(results.first).to_be_visible()
+    assert page.locator("policy-search-box mark").count() >= 1
+    # its own stylesheet applies (a constructed one: the portal's policy refuses <style>)
+    border = page.locator("policy-search-box input").evaluate("input => getComputedStyle(input).borderTopWidth")
+    assert border == "2px"
+    accent = page.locator("policy-search-box button").evaluate("button => getComputedStyle(button).backgroundColor")
+    assert accent == "rgb(164, 14, 38)"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The service over documents whose every field holds markup, and a portal for it."""
+    from indexer import Indexer
+    from policy_search.stores.sqlite import SQLiteStore
+
+    from conftest import hostile_documents
+
+    portal_port = free_port()
+    store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")
+    Indexer(store, progress=False).index_documents(hostile_documents())
+    app = create_app(Settings(cors_origins=f"http://127.0.0.1:{portal_port}"), store=store)
+    with LoopbackServer(app) as service, _Portal(service.url, portal_port):
+        yield {"service": service.url, "portal": f"http://127.0.0.1:{portal_port}"}
+    store.close()
+
+
+def _nothing_ran(page) -> None:
+    assert page.evaluate("window.__xss === undefined"), page.evaluate("window.__xss")
+
+
+def test_hostile_documents_stay_text_in_the_widget(page, hostile_site):
+    page.goto(hostile_site["portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政务公开", delay=20)
+    results = page.locator("policy-search-box").get_by_role("option")
+    expect(results.first).to_be_visible()
+    titles = page.locator("policy-search-box .title").all_inner_texts()
+    assert any("<script>" in title and "onerror" in title for title in titles), titles
+    assert page.locator("policy-search-box .title img, policy-search-box .title script").count() == 0
+    assert page.locator("policy-search-box .title mark").count() >= 1
+    _nothing_ran(page)
+
+
+def test_hostile_documents_stay_text_on_the_pages(page, hostile_site):
+    page.goto(hostile_site["service"] + "/")
+    page.get_by_role("combobox", name="检索词").press_sequentially("关于", delay=30)
+    suggestions = page.locator("#suggestions").get_by_role("option")
+    expect(suggestions.filter(has_text="<script>")).to_have_count(1)
+    assert page.locator("#suggestions img, #suggestions script").count() == 0
+    page.goto(hostile_site["service"] + "/?q=政务公开")
+    expect(page.locator(".result-title").first).to_be_visible()
+    assert page.locator(".result img, .result script").count() == 0
+    page.locator(".result-title a", has_text="<script>").click()
+    expect(page.locator("h1")).to_contain_text("<script>")
+    source = page.locator(".metadata tr", has=page.locator("th", has_text="来源")).locator("td")
+    expect(source).to_have_text("javascript:window.__xss='link'")
+    assert source.locator("a").count() == 0  # not a link: nothing to click
+    source.click()
+    _nothing_ran(page)
+    page.goto(hostile_site["service"] + "/?q=" + quote('"><script>window.__xss=1</script>'))
+    expect(page.get_by_role("combobox", name="检索词")).to_have_value('"><script>window.__xss=1</script>')
+    _nothing_ran(page)

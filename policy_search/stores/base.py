@@ -22,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
-    """A store failed; the message is safe to show to users."""
+    """A store failed. The message is for operators (the command line, the logs) and may name
+    the store's file; `public` is what the HTTP API tells a client: no paths, no internals."""
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or message
 
 
 class StoreUnavailable(StoreError):

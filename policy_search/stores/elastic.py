@@ -151,7 +151,8 @@ class ElasticsearchStore(Store):
         """The store error for a status Elasticsearch answered a request (or one of an
         `_msearch`'s searches) with."""
         if status == 404:
-            return StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first")
+            return StoreUnavailable(f"the index {self.alias!r} does not exist; run `policy-search index` first",
+                                    "the index does not exist; run `policy-search index` first")
         if status in (429, 502, 503, 504):
             return StoreUnavailable("Elasticsearch is overloaded or unavailable")
         return StoreError(f"Elasticsearch refused the request ({status})")

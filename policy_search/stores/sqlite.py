@@ -176,14 +176,15 @@ class SQLiteStore(Store):
                 connection.execute("PRAGMA foreign_keys = ON")
                 version = _schema_version(connection)
             except (OSError, sqlite3.Error) as error:
-                raise StoreUnavailable(f"cannot open the database file {self.path}") from error
+                raise StoreUnavailable(f"cannot open the database file {self.path}",
+                                       "the index file cannot be opened") from error
             if version is not None and version != SCHEMA_VERSION:
                 connection.close()
                 # An index written by another version would answer with wrong columns: refuse it
                 # on every path (reads too), with the way out.
-                raise StoreUnavailable(
-                    f"{self.path} holds an index of schema version {version}, this version uses "
-                    f"{SCHEMA_VERSION}: delete the file and index again")
+                advice = f"this version uses {SCHEMA_VERSION}: delete the file and index again"
+                raise StoreUnavailable(f"{self.path} holds an index of schema version {version}, {advice}",
+                                       f"the index file is of schema version {version}, {advice}")
             self._local.connection = connection
         return connection
 
@@ -200,7 +201,8 @@ class SQLiteStore(Store):
                 raise StoreUnavailable("the index does not exist; run `policy-search index` first") from error
             raise StoreError("the embedded store failed to answer") from error
         except sqlite3.DatabaseError as error:
-            raise StoreUnavailable(f"the database file {self.path} is not readable") from error
+            raise StoreUnavailable(f"the database file {self.path} is not readable",
+                                   "the index file is not readable") from error
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

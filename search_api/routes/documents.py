@@ -5,16 +5,18 @@ from fastapi import APIRouter, Path, Query
 
 from policy_search import documents
 from policy_search.query import MAX_QUERY_LENGTH
-from search_api.deps import StoreDep
-from search_api.errors import NotFound
+from search_api.deps import Day, StoreDep
+from search_api.errors import NotFound, error_responses
+from search_api.limits import rate_limit
 
-router = APIRouter(prefix="/api/v1", tags=["documents"])
+router = APIRouter(prefix="/api/v1", tags=["documents"], responses=error_responses(422, 503))
 
 DocId = Annotated[str, Path(max_length=200, description="document id")]
-ValidOn = Annotated[date | None, Query(description="day for which statuses are computed (default today)")]
+ValidOn = Annotated[Day | None, Query(description="day for which statuses are computed, YYYY-MM-DD (default today)")]
 
 
-@router.get("/documents/{doc_id}", summary="One document with every field, its versions and links")
+@router.get("/documents/{doc_id}", summary="One document with every field, its versions and links",
+            responses=error_responses(404))
 def get_document(store: StoreDep, doc_id: DocId, valid_on: ValidOn = None) -> dict:
     found = documents.document_view(store, doc_id, valid_on or date.today())
     if found is None:
@@ -22,7 +24,8 @@ def get_document(store: StoreDep, doc_id: DocId, valid_on: ValidOn = None) -> di
     return found
 
 
-@router.get("/documents/{doc_id}/versions", summary="The versions of a document's regulation, oldest first")
+@router.get("/documents/{doc_id}/versions", summary="The versions of a document's regulation, oldest first",
+            responses=error_responses(404))
 def get_versions(store: StoreDep, doc_id: DocId, valid_on: ValidOn = None) -> dict:
     found = documents.versions_view(store, doc_id, valid_on or date.today())
     if found is None:
@@ -30,12 +33,13 @@ def get_versions(store: StoreDep, doc_id: DocId, valid_on: ValidOn = None) -> di
     return found
 
 
-@router.get("/current", summary="The version in force on a day of the regulation that best matches a title")
+@router.get("/current", summary="The version in force on a day of the regulation that best matches a title",
+            dependencies=[rate_limit("search")], responses=error_responses(404, 429))
 def get_current(
     store: StoreDep,
     title: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH,
                                 description="full or short title, with or without 中华人民共和国")],
-    on: Annotated[date | None, Query(description="the day, YYYY-MM-DD (default today)")] = None,
+    on: Annotated[Day | None, Query(description="the day, YYYY-MM-DD (default today)")] = None,
 ) -> dict:
     day = on or date.today()
     try:
@@ -45,7 +49,8 @@ def get_current(
     return documents.document_view(store, doc.id, day)
 
 
-@router.get("/suggest", summary="Title completions for a prefix, for a search box")
+@router.get("/suggest", summary="Title completions for a prefix, for a search box",
+            dependencies=[rate_limit("suggest")], responses=error_responses(429))
 def get_suggestions(
     store: StoreDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="what the user has typed so far")] = "",

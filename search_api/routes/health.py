@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from search_api.errors import error_response
+from search_api.errors import error_response, error_responses
 
 router = APIRouter(tags=["health"])
 
@@ -25,7 +25,7 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store answers and the index exists")
+@router.get("/readyz", summary="The store answers and the index exists", responses=error_responses(503))
 async def readyz(request: Request) -> JSONResponse:
     # the store from the app itself: a synchronous dependency would run in the shared pool
     store = request.app.state.store

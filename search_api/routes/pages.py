@@ -16,11 +16,12 @@ from starlette.datastructures import QueryParams
 
 from policy_search import documents
 from policy_search import search as search_service
-from policy_search.query import MAX_RESULT_WINDOW, Sort
+from policy_search.query import MAX_RESULT_WINDOW, Sort, parse_day
 from policy_search.schema import FACET_FIELDS, KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
+from search_api.limits import rate_limit
 from search_api.rendering import error_page, templates
 from search_api.routes.documents import DocId
 
@@ -60,15 +61,15 @@ def _parse_date(name: str, value: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_day(value)
+    except ValueError as error:
+        raise InvalidRequest(name, str(error)) from None
 
 
 def _parse_page(value: str) -> int:
     if not value:
         return 1
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() is true, and int("²") fails
         raise InvalidRequest("page", f"{value!r} is not a page number")
     return int(value)
 
@@ -100,7 +101,7 @@ def _pages(current: int, last: int) -> list[int | None]:
     return pages
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[rate_limit("search")])
 def search_page(request: Request, store: StoreDep) -> Response:
     form = _form_values(request.query_params)
     context: dict[str, Any] = {

@@ -36,6 +36,35 @@
     .more { font-size: .85em; color: var(--_accent); }
     .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }`;
 
+  // A constructed stylesheet, not a <style> element: a portal whose Content-Security-Policy
+  // refuses inline styles still shows the widget as designed.
+  function adoptStyle(root) {
+    if ("adoptedStyleSheets" in root && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      const style = document.createElement("style");
+      style.textContent = STYLE;
+      root.prepend(style);
+    }
+  }
+
+  // The service's title_html is escaped text with <mark> around the matched words. It is
+  // rebuilt here as text and <mark> nodes, so that nothing else can come out of it.
+  const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'" };
+  function markedText(html) {
+    let inMark = false;
+    return String(html).split(/(<\/?mark>)/).flatMap((part) => {
+      if (part === "<mark>" || part === "</mark>") { inMark = part === "<mark>"; return []; }
+      const text = part.replace(/&(amp|lt|gt|quot|#x27|#39);/g, (entity) => ENTITIES[entity]);
+      if (!inMark) return [document.createTextNode(text)];
+      const mark = document.createElement("mark");
+      mark.textContent = text;
+      return [mark];
+    });
+  }
+
   class PolicySearchBox extends HTMLElement {
     constructor() {
       super();
@@ -43,8 +72,7 @@
       this.active = -1;
       this.asked = 0;
       const root = this.attachShadow({ mode: "open" });
-      root.innerHTML = `<style>${STYLE}</style>
-        <form role="search" part="form">
+      root.innerHTML = `<form role="search" part="form">
           <label class="hidden" for="q"></label>
           <input id="q" type="search" part="input" autocomplete="off" role="combobox" aria-autocomplete="list"
                  aria-expanded="false" aria-controls="results" maxlength="200">
@@ -53,6 +81,7 @@
         <p class="status" role="status" aria-live="polite"></p>
         <ul id="results" role="listbox" part="results" aria-label="检索结果"></ul>
         <a class="more" part="more" hidden>查看全部结果</a>`;
+      adoptStyle(root);
       this.input = root.getElementById("q");
       this.list = root.getElementById("results");
       this.status = root.querySelector(".status");
@@ -127,7 +156,7 @@
         anchor.tabIndex = -1;
         const title = document.createElement("span");
         title.className = "title";
-        title.innerHTML = hit.title_html; // escaped by the service; only <mark> inside
+        title.append(...markedText(hit.title_html));
         const meta = document.createElement("span");
         meta.className = "meta";
         const badge = document.createElement("span");
