@@ -1,12 +1,19 @@
 """The deployment files agree with each other and are valid."""
 
+from __future__ import annotations
+
+import json
 import re
 import shutil
+import socket
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import yaml
 
-from conftest import ROOT
+from conftest import ES_URL, ROOT, require_elasticsearch
 
 
 def test_compose_runs_the_same_elasticsearch_version_as_the_script():
@@ -29,3 +36,81 @@ def test_compose_file_is_valid():
         pytest.skip("neither docker compose nor docker-compose is installed")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- the Elasticsearch healthcheck ------------------------------
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Node:
+    """A stand-in for an Elasticsearch node's `_cluster/health`: answers each request with
+    the next status of `statuses` (408 is what a node says when the cluster does not reach
+    the status asked for in time), and records what was asked."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses, self.requests = list(statuses), []
+        node = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                node.requests.append(self.path)
+                status = node.statuses.pop(0) if node.statuses else 500
+                body = json.dumps({"cluster_name": "test", "status": "yellow" if status == 200 else "red",
+                                   "timed_out": status == 408}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Elastic-Product", "Elasticsearch")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Node:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _healthcheck(url: str) -> subprocess.CompletedProcess:
+    """The compose file's Elasticsearch healthcheck, run by a shell as Docker runs it,
+    against the node at `url` instead of localhost:9200."""
+    check = _compose()["services"]["elasticsearch"]["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL" and "http://localhost:9200" in check[1]
+    return subprocess.run(["sh", "-c", check[1].replace("http://localhost:9200", url)],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
+def test_the_elasticsearch_healthcheck_passes_only_once_the_cluster_is_yellow():
+    with _Node([408, 200]) as node:
+        assert _healthcheck(f"http://127.0.0.1:{node.port}").returncode != 0  # not yellow yet
+        assert _healthcheck(f"http://127.0.0.1:{node.port}").returncode == 0
+        # the whole query reached the node (an unquoted & would have cut it and backgrounded curl)
+        assert node.requests == ["/_cluster/health?wait_for_status=yellow&timeout=5s"] * 2
+    assert _healthcheck(f"http://127.0.0.1:{_free_port()}").returncode != 0  # nothing listening
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
+def test_the_elasticsearch_healthcheck_passes_on_a_real_node():
+    require_elasticsearch()
+    result = _healthcheck(ES_URL)
+    assert result.returncode == 0, result.stderr
+
