@@ -7,6 +7,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,7 +39,7 @@ def test_compose_file_is_valid():
     assert result.returncode == 0, result.stderr
 
 
-# --- the Elasticsearch healthcheck ------------------------------
+# --- the Elasticsearch healthcheck and the API's wait for it ------------------------------
 
 def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -113,4 +114,43 @@ def test_the_elasticsearch_healthcheck_passes_on_a_real_node():
     require_elasticsearch()
     result = _healthcheck(ES_URL)
     assert result.returncode == 0, result.stderr
+
+
+def _wait(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "policy_search.wait", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_the_api_container_waits_for_elasticsearch_before_its_first_indexing():
+    command = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M).group(1)
+    shell_line = json.loads(command)[-1]
+    assert shell_line.index("python -m policy_search.wait || exit 1;") < shell_line.index("policy-search index")
+    assert _compose()["services"]["api"]["restart"] == "on-failure"  # started again after giving up
+    with _Node([408, 408, 200]) as node:
+        result = _wait("--store", f"http://elastic:secret@127.0.0.1:{node.port}", "--delay", "0")
+        assert result.returncode == 0, result.stderr
+        assert len(node.requests) == 3 and node.requests[0].startswith("/_cluster/health?")
+    assert result.stderr.splitlines() == [
+        f"policy-search: Elasticsearch at http://127.0.0.1:{node.port} does not answer yet (try {n} of 30);"
+        " trying again in 0 s" for n in (1, 2)]  # and not the password
+    port = _free_port()
+    gone = _wait("--store", f"http://127.0.0.1:{port}", "--tries", "2", "--delay", "0")
+    assert gone.returncode == 1
+    assert gone.stderr.splitlines()[-1] == (
+        f"policy-search: Elasticsearch at http://127.0.0.1:{port} did not answer in 2 tries: giving up")
+    bad = _wait("--tries", "0")
+    assert bad.returncode == 2 and "argument --tries: 0 is too small: use 1 or more" in bad.stderr
+
+
+def test_waiting_for_the_embedded_store_returns_at_once(tmp_path):
+    result = _wait("--store", f"sqlite:///{tmp_path}/none.db", "--tries", "1")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.elasticsearch
+def test_waiting_for_a_real_node_returns_at_its_first_answer():
+    require_elasticsearch()
+    result = _wait("--store", ES_URL, "--tries", "1")
+    assert (result.returncode, result.stderr) == (0, "")
 
