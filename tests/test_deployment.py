@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import yaml
@@ -154,3 +156,62 @@ def test_waiting_for_a_real_node_returns_at_its_first_answer():
     result = _wait("--store", ES_URL, "--tries", "1")
     assert (result.returncode, result.stderr) == (0, "")
 
+
+# --- the build context ---------------------------------------------------------------------
+
+def _ignore_rules() -> list[tuple[bool, re.Pattern]]:
+    """.dockerignore as Docker reads it: (is an exception `!…`, pattern), in order; `*` and `?`
+    stop at `/`, `**` crosses folders, and a pattern matching a folder matches what is in it."""
+    rules = []
+    for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated, pattern = line.startswith("!"), line.removeprefix("!").strip("/")
+        regex = re.escape(pattern).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        rules.append((negated, re.compile(regex)))
+    return rules
+
+
+def _ignored(path: str, rules) -> bool:
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    ignored = False
+    for negated, pattern in rules:
+        if any(pattern.fullmatch(prefix) for prefix in prefixes):
+            ignored = not negated
+    return ignored
+
+
+def _build_context() -> dict[str, int]:
+    """The files `docker build .` sends from the checkout as it is, with their sizes."""
+    rules, files = _ignore_rules(), {}
+    for folder, subfolders, names in os.walk(ROOT):
+        relative = Path(folder).relative_to(ROOT).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        # a folder left out is not entered: no exception in the file names anything inside one
+        subfolders[:] = [name for name in subfolders if not _ignored(prefix + name, rules)]
+        for name in names:
+            if not _ignored(prefix + name, rules):
+                files[prefix + name] = (Path(folder) / name).stat().st_size
+    return files
+
+
+def test_the_build_context_holds_what_the_image_copies_and_little_else():
+    rules = _ignore_rules()
+    for junk in (".venv/bin/python", ".cache/ms-playwright/x", "var/policy-search.db", ".git/HEAD",
+                 "docs/screenshots/document.png", "tests/test_cli.py", "bench/results/relevance.json",
+                 "policy_search/__pycache__/cli.cpython-311.pyc", "policy_search.egg-info/PKG-INFO"):
+        assert _ignored(junk, rules), junk
+    context = _build_context()
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    sources = [source for line in re.findall(r"^COPY (.+)$", dockerfile, re.M) for source in line.split()[:-1]]
+    assert "policy_search" in sources and "fixtures" in sources
+    for source in sources:  # everything the Dockerfile copies is sent, in full
+        assert (ROOT / source).exists(), source
+        expected = [source] if (ROOT / source).is_file() else [
+            p.relative_to(ROOT).as_posix() for p in (ROOT / source).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+        assert set(expected) <= set(context), source
+    assert sum(context.values()) < 5_000_000, sorted(context, key=context.get)[-5:]
