@@ -10,9 +10,12 @@ CI), which turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,31 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 ES_URL = os.environ.get("POLICY_SEARCH_TEST_ES_URL", "http://127.0.0.1:9200")
 REQUIRE_ES = os.environ.get("POLICY_SEARCH_REQUIRE_ES") == "1"
 
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LoopbackServer:
+    """A stand-in HTTP server in a thread on 127.0.0.1:`port` (default: a free one), for
+    `with`; `handler` answers the requests."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 def _es_reachable() -> bool:
     store = ElasticsearchStore(ES_URL, index="reachability-check", request_timeout=3)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -28,7 +27,7 @@ import uvicorn
 from policy_search.settings import Settings
 from search_api import create_app
 
-from conftest import ROOT, _index_fixtures, _indexed_store
+from conftest import ROOT, LoopbackServer, _index_fixtures, _indexed_store, free_port
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,12 +38,6 @@ if REQUIRE_BROWSER:
 else:
     playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 expect = playwright_api.expect
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _Service:
@@ -82,7 +75,7 @@ main{{padding:1rem 2rem;max-width:720px}} policy-search-box{{--ps-accent:#a40e26
 </main></body></html>""".encode()
 
 
-class _Portal:
+class _Portal(LoopbackServer):
     """Another origin serving a host page; /?issuer=… sets the widget's attributes."""
 
     def __init__(self, service_url: str, port: int) -> None:
@@ -98,16 +91,7 @@ class _Portal:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Portal:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +112,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service on the fixtures, and a portal on another port whose origin
     (http://127.0.0.1:PORT) is allowed; the same portal reached as http://localhost:PORT is
     another origin, not in the allow-list."""
-    service_port, portal_port = _free_port(), _free_port()
+    service_port, portal_port = free_port(), free_port()
     allowed = f"http://127.0.0.1:{portal_port}"
     for store in _indexed_store("sqlite", tmp_path_factory.mktemp("browser"), _index_fixtures):
         app = create_app(Settings(cors_origins=allowed), store=store)

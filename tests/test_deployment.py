@@ -6,17 +6,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ES_URL, ROOT, require_elasticsearch
+from conftest import ES_URL, ROOT, LoopbackServer, free_port, require_elasticsearch
 
 
 def test_compose_runs_the_same_elasticsearch_version_as_the_script():
@@ -47,13 +45,7 @@ def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _Node:
+class _Node(LoopbackServer):
     """A stand-in for an Elasticsearch node's `_cluster/health`: answers each request with
     the next status of `statuses` (408 is what a node says when the cluster does not reach
     the status asked for in time), and records what was asked."""
@@ -78,17 +70,7 @@ class _Node:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Node:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def _healthcheck(url: str) -> subprocess.CompletedProcess:
@@ -107,7 +89,7 @@ def test_the_elasticsearch_healthcheck_passes_only_once_the_cluster_is_yellow():
         assert _healthcheck(f"http://127.0.0.1:{node.port}").returncode == 0
         # the whole query reached the node (an unquoted & would have cut it and backgrounded curl)
         assert node.requests == ["/_cluster/health?wait_for_status=yellow&timeout=5s"] * 2
-    assert _healthcheck(f"http://127.0.0.1:{_free_port()}").returncode != 0  # nothing listening
+    assert _healthcheck(f"http://127.0.0.1:{free_port()}").returncode != 0  # nothing listening
 
 
 @pytest.mark.elasticsearch
@@ -135,7 +117,7 @@ def test_the_api_container_waits_for_elasticsearch_before_its_first_indexing():
     assert result.stderr.splitlines() == [
         f"policy-search: Elasticsearch at http://127.0.0.1:{node.port} does not answer yet (try {n} of 30);"
         " trying again in 0 s" for n in (1, 2)]  # and not the password
-    port = _free_port()
+    port = free_port()
     gone = _wait("--store", f"http://127.0.0.1:{port}", "--tries", "2", "--delay", "0")
     assert gone.returncode == 1
     assert gone.stderr.splitlines()[-1] == (

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -30,12 +29,6 @@ def test_the_readme_states_the_python_version_and_python3_venv():
     required = re.search(r'requires-python = ">=(\d+\.\d+)"', (ROOT / "pyproject.toml").read_text()).group(1)
     assert f"Needs Python {required} or newer" in README
     assert "`python3-venv`" in README
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _ready(port: int, server: subprocess.Popen) -> None:
@@ -69,7 +62,7 @@ def test_the_quick_start_indexes_and_serves_and_its_curl_line_answers(tmp_path):
     assert serve == ".venv/bin/policy-search serve"
     for step in index:
         subprocess.run(["sh", "-c", step], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(["sh", "-c", f"exec {serve} --port {port}"], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
