@@ -12,5 +12,6 @@ ENV POLICY_SEARCH_STORE=http://elasticsearch:9200
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)"
-# Index the sample documents on first start (idempotent), then serve.
-CMD ["sh", "-c", "policy-search index --quiet fixtures; exec policy-search serve --host 0.0.0.0 --port 8000"]
+# Wait until Elasticsearch answers (bounded, a line per try), index the sample documents
+# (idempotent), then serve.
+CMD ["sh", "-c", "python -m policy_search.wait || exit 1; policy-search index --quiet fixtures; exec policy-search serve --host 0.0.0.0 --port 8000"]

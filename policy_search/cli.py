@@ -190,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit
+        return status
     except InvalidRequest as error:
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
@@ -200,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as error:
         print(f"policy-search: store error: {error}", file=sys.stderr)
         return 3
+    except BrokenPipeError:
+        # the reader went away (`policy-search search … | head -3`): stop quietly, as shell
+        # tools do; output still buffered must not raise again when Python exits
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command ended by it
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,31 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 ES_URL = os.environ.get("POLICY_SEARCH_TEST_ES_URL", "http://127.0.0.1:9200")
 REQUIRE_ES = os.environ.get("POLICY_SEARCH_REQUIRE_ES") == "1"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class StandInServer:
+    """A stand-in HTTP server in a thread on 127.0.0.1:`port` (default: a free one), for
+    `with`; `handler` answers the requests (a portal, a fake node)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def _es_reachable() -> bool:
@@ -159,13 +185,7 @@ def hostile_documents() -> list[Document]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class LoopbackServer:
+class ServedApp:
     """An app served by uvicorn in a thread on loopback, with the HTTP protocol and request
     size limits that `policy-search serve` runs it with."""
 
@@ -177,7 +197,7 @@ class LoopbackServer:
         self.address = ("127.0.0.1", self.port)
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> ServedApp:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:

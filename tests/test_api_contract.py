@@ -26,7 +26,7 @@ import pytest
 from policy_search.settings import Settings
 from search_api import create_app
 
-from conftest import LoopbackServer, _index_fixtures, _indexed_store
+from conftest import ServedApp, _index_fixtures, _indexed_store
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES_PER_OPERATION = 100
@@ -36,7 +36,7 @@ SEED = 15
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[str]:
     for store in _indexed_store("sqlite", tmp_path_factory.mktemp("contract"), _index_fixtures):
-        with LoopbackServer(create_app(Settings(), store=store)) as server:
+        with ServedApp(create_app(Settings(), store=store)) as server:
             yield server.url
 
 

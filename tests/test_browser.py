@@ -14,10 +14,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
@@ -25,7 +23,7 @@ import pytest
 from policy_search.settings import Settings
 from search_api import create_app
 
-from conftest import ROOT, LoopbackServer, _index_fixtures, _indexed_store, free_port
+from conftest import ROOT, ServedApp, StandInServer, _index_fixtures, _indexed_store, free_port
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -61,7 +59,7 @@ main{{padding:1rem 2rem;max-width:720px}} policy-search-box{{--ps-accent:#a40e26
 </main></body></html>""".encode()
 
 
-class _Portal:
+class _Portal(StandInServer):
     """Another origin serving a host page; /?issuer=… sets the widget's attributes, and
     /strict/?… serves it under a strict Content-Security-Policy."""
 
@@ -80,16 +78,7 @@ class _Portal:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Portal:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, port)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +103,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     allowed = f"http://127.0.0.1:{portal_port}"
     for store in _indexed_store("sqlite", tmp_path_factory.mktemp("browser"), _index_fixtures):
         app = create_app(Settings(cors_origins=allowed), store=store)
-        with LoopbackServer(app, service_port) as service, _Portal(service.url, portal_port):
+        with ServedApp(app, service_port) as service, _Portal(service.url, portal_port):
             yield {"service": service.url, "allowed_portal": allowed,
                    "other_portal": f"http://localhost:{portal_port}"}
 
@@ -437,7 +426,7 @@ def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
     store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")
     Indexer(store, progress=False).index_documents(hostile_documents())
     app = create_app(Settings(cors_origins=f"http://127.0.0.1:{portal_port}"), store=store)
-    with LoopbackServer(app) as service, _Portal(service.url, portal_port):
+    with ServedApp(app) as service, _Portal(service.url, portal_port):
         yield {"service": service.url, "portal": f"http://127.0.0.1:{portal_port}"}
     store.close()
 

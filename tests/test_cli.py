@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -170,3 +169,18 @@ def test_number_options_say_what_is_wrong(arguments, message):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.endswith(f"policy-search {arguments[0]}: error: {message}\n")
     assert "Traceback" not in result.stderr
+
+
+
+@pytest.mark.parametrize("command", [["search", "--size", "50", ""], ["current", "专利法实施细则"]])
+def test_output_to_a_reader_that_went_away_ends_quietly(indexed_fixtures, command):
+    # as `policy-search search … | head -1` once head has exited: stdout is a pipe nobody reads
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run([sys.executable, "-m", "policy_search.cli", command[0], "--store", indexed_fixtures,
+                                 *command[1:]], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""  # no traceback, no "Exception ignored"
+    assert result.returncode == 141

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from conftest import CORPUS, CORPUS_SAMPLE
+from conftest import CORPUS_SAMPLE
 from policy_search.documents import versions_view
 from policy_search.schema import make_id
 from policy_search.search import make_request

@@ -26,7 +26,7 @@ from search_api import create_app
 from search_api.limits import TokenBuckets, client_key
 from search_api.server import server_options
 
-from conftest import PAYLOAD, LoopbackServer, hostile_documents, make_store
+from conftest import PAYLOAD, ServedApp, hostile_documents, make_store
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory) -> Iterator[SQLiteStore]:
@@ -350,7 +350,7 @@ def test_loopback_clients_are_not_limited_unless_asked(hostile_store):
 def test_behind_a_proxy_on_loopback_the_forwarded_client_is_limited(hostile_store):
     """uvicorn takes the client's address from X-Forwarded-For sent from 127.0.0.1."""
     app = create_app(Settings(rate_limit_search=1), store=hostile_store)
-    with LoopbackServer(app) as service:
+    with ServedApp(app) as service:
         def search(forwarded_for: str) -> int:
             connection = http.client.HTTPConnection(*service.address, timeout=10)
             connection.request("GET", "/api/v1/search", headers={"X-Forwarded-For": forwarded_for})
@@ -405,7 +405,7 @@ def test_a_body_sent_without_a_length_is_cut_off_at_the_limit(hostile_store):
 @pytest.fixture(scope="module")
 def server(hostile_store) -> Iterator[tuple[str, int]]:
     """The app in uvicorn with the protocol and limits `policy-search serve` uses."""
-    with LoopbackServer(create_app(Settings(), store=hostile_store)) as service:
+    with ServedApp(create_app(Settings(), store=hostile_store)) as service:
         yield service.address
 
 
