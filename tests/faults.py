@@ -156,10 +156,10 @@ class Load:
                 response = connection.getresponse()
                 answer = Answer(path, response.status, time.monotonic() - started,
                                 response.getheader("content-type", ""), response.read())
-            except (OSError, http.client.HTTPException):
+            except Exception as error:  # no answer: the connection failed (or the request was wrong)
                 connection.close()
                 connection = None
-                answer = Answer(path, 0, time.monotonic() - started)
+                answer = Answer(path, 0, time.monotonic() - started, body=repr(error).encode())
             answer.at = time.monotonic() - self.started
             with self._lock:
                 self.answers.append(answer)
@@ -231,11 +231,11 @@ _ISSUERS = ("国务院办公厅", "莆田市人民政府", "福建省人民政�
 _LEVELS = ("行政法规", "部门规章", "地方政府规章", "规范性文件")
 
 
-def generated_records(count: int) -> list[dict]:
+def generated_records(count: int, prefix: str = "gen") -> list[dict]:
     """`count` records in the API's document fields, the same every time: policies in
     families of three versions (so that statuses depend on supersession), and for every
     tenth family an interpretation naming its policy by document number (so that links
-    depend on what the run wrote). Every record has a kind."""
+    depend on what the run wrote). Every record has a kind; ids start with `prefix`."""
     records = []
     for n in range(count):
         family, version = divmod(n, 3)
@@ -243,14 +243,14 @@ def generated_records(count: int) -> list[dict]:
         year = 2010 + family % 12
         if family % 10 == 9 and version == 2:  # the family's third record: an interpretation
             records.append({
-                "id": f"gen-{n:06d}", "kind": "interpretation", "title": f"关于第{family - 9}号示范办法的政策解读",
+                "id": f"{prefix}-{n:06d}", "kind": "interpretation", "title": f"关于第{family - 9}号示范办法的政策解读",
                 "interprets_ref": f"示范〔{2010 + (family - 9) % 12}〕{family - 9}号",
                 "issuers": [_ISSUERS[family % len(_ISSUERS)]], "publish_date": f"{year}-06-02",
                 "level": "政策解读", "doc_type": "解读", "body": "。".join(words) + "。"})
             continue
         records.append({
-            "id": f"gen-{n:06d}", "kind": "policy", "title": f"第{family}号示范办法（{2000 + version}年修订）",
-            "family_id": f"gen-family-{family}", "doc_number": f"示范〔{year}〕{family}号" if version == 0 else None,
+            "id": f"{prefix}-{n:06d}", "kind": "policy", "title": f"第{family}号示范办法（{2000 + version}年修订）",
+            "family_id": f"{prefix}-family-{family}", "doc_number": f"示范〔{year}〕{family}号" if version == 0 else None,
             "issuers": [_ISSUERS[family % len(_ISSUERS)]], "publish_date": f"{year + version}-03-01",
             "effective_date": f"{year + version}-05-01", "level": _LEVELS[family % len(_LEVELS)],
             "doc_type": "办法", "region": "国家", "topics": [words[0]],
@@ -258,10 +258,10 @@ def generated_records(count: int) -> list[dict]:
     return records
 
 
-def write_records(folder: Path, count: int, files: int) -> list[Path]:
-    """`generated_records(count)` as `files` JSONL files under `folder`."""
+def write_records(folder: Path, count: int, files: int, prefix: str = "gen") -> list[Path]:
+    """`generated_records(count, prefix)` as `files` JSONL files under `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    records = generated_records(count)
+    records = generated_records(count, prefix)
     paths = []
     per_file = -(-count // files)
     for number in range(files):

@@ -84,6 +84,9 @@ def test_a_hung_node_answers_503_within_the_timeout_and_healthz_at_once(fault_no
     assert {error_code(a) for a in hung} == {"store_unavailable"}
     assert all(a.content_type.startswith("application/json") for a in hung)
     slowest = max(a.seconds for a in hung)
+    print(f"measured: node hung: {len(hung)} searches answered 503 in {min(a.seconds for a in hung):.2f}–"
+          f"{slowest:.2f} s; /healthz {max(seconds for _, seconds, _ in health) * 1000:.0f} ms at most, "
+          f"/readyz 503 in {ready[1]:.2f} s")
     assert 1.5 < slowest < HUNG_BOUND, f"a search took {slowest:.2f} s with the node hung (timeout 2 s)"
     assert all(b"Traceback" not in a.body and str(FAULT_PORT).encode() not in a.body for a in hung)
 
@@ -120,6 +123,9 @@ def test_a_stopped_node_answers_503_at_once_and_recovers_without_a_restart(fault
     assert down, "no search was answered while the node was down"
     assert {a.status for a in down} == {503} and {error_code(a) for a in down} == {"store_unavailable"}
     slowest = max(a.seconds for a in down)
+    recovery = first_200 - back_at if first_200 is not None else float("nan")
+    print(f"measured: node stopped: {len(down)} searches answered 503 in {slowest * 1000:.0f} ms at most; "
+          f"200 again {recovery:.2f} s after the node answered")
     assert slowest < STOPPED_BOUND, f"a search took {slowest:.2f} s with the node down"
     assert page[0] == 503 and "服务暂时不可用" in page[2].decode() and "Traceback" not in page[2].decode()
     assert ready[0] == 503 and json.loads(ready[2])["error"]["code"] == "not_ready"
