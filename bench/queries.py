@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer import Indexer  # noqa: E402
 from policy_search import search as search_service  # noqa: E402
-from policy_search.schema import FACET_FIELDS  # noqa: E402
+from policy_search.fields import field_names  # noqa: E402
 from policy_search.stores import open_store  # noqa: E402
 from measure import percentile  # noqa: E402  (bench/, the script's own folder)
 
@@ -102,7 +102,7 @@ def request_mix(store, count: int = 600, seed: int = 7) -> list[dict[str, str]]:
 
 def to_request(params: dict[str, str]):
     """The same parsing the API does, for the in-process run."""
-    filters = {field: [params[field]] for field in FACET_FIELDS if field in params}
+    filters = {field: [params[field]] for field in field_names() if field in params}
     return search_service.make_request(
         params.get("q", ""), page=int(params.get("page", 1)), sort=params.get("sort"), filters=filters,
         date_from=date.fromisoformat(params["date_from"]) if "date_from" in params else None,

@@ -13,6 +13,7 @@ from analyzers import analyzer_for
 from indexer import FileLimits, Indexer, RunFailed
 from policy_search import __version__, documents
 from policy_search import search as search_service
+from policy_search.fields import all_fields, field_names
 from policy_search.query import MAX_PAGE_SIZE
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
@@ -53,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search from the terminal")
     with_store(search)
     search.add_argument("query", nargs="?", default="")
-    for field in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year"):
-        search.add_argument(f"--{field.replace('_', '-')}", dest=field, action="append", default=[],
-                            help=f"filter by {field} (repeat for OR)")
+    for field in all_fields():
+        search.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, action="append", default=[],
+                            help=f"filter by {field.name} ({field.label}; repeat for OR)")
     search.add_argument("--sort")
     search.add_argument("--page", type=_whole_number(1), default=1)
     search.add_argument("--size", type=_whole_number(1, MAX_PAGE_SIZE), default=10)
@@ -140,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     store = _open_store(args, read_only=True)
-    filters = {f: getattr(args, f) for f in ("issuer", "level", "status", "kind", "doc_type", "topic", "region", "year")}
+    filters = {name: getattr(args, name) for name in field_names()}
     request = search_service.make_request(
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
         valid_on=args.valid_on, current=args.current, field=args.field, analyzer=store.analyzer,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from policy_search.schema import DEFAULT_FACETS, Document
+from policy_search.fields import default_facets
+from policy_search.schema import Document
 
 MAX_QUERY_LENGTH = 256
 MAX_PAGE_SIZE = 100
@@ -69,7 +70,7 @@ class SearchRequest:
     current: bool = False
     # False: hits come without body and articles (ranking needs titles and dates only).
     with_body: bool = True
-    facets: tuple[str, ...] = DEFAULT_FACETS
+    facets: tuple[str, ...] = field(default_factory=default_facets)
     facet_size: int = FACET_SIZE
 
     @property

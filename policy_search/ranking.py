@@ -21,6 +21,9 @@ from policy_search.query import Hit, SearchRequest
 from policy_search.schema import Status, status_on, title_key
 
 RERANK_WINDOW = 100
+# Weight of a title match over a body match in the stores' BM25 (SQLite: FTS5 column
+# weights; Elasticsearch: the title field's boost): title matches dominate.
+TITLE_WEIGHT = 10.0
 RECENCY_BOOST = 0.05  # at most 5 % of the score, for a document published this year
 RECENCY_YEARS = 20
 NO_TITLE_MATCH = 3  # the tier of a document whose title does not match the query

@@ -188,17 +188,6 @@ def make_id(*parts: str | None) -> str:
     return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-# Facet and filter fields of the search API; issuer and topic hold several values.
-FACET_FIELDS = ("issuer", "level", "status", "kind", "year", "topic", "doc_type", "region")
-MULTI_VALUED_FIELDS = {"issuer": "issuers", "topic": "topics"}
-DEFAULT_FACETS = ("issuer", "level", "status", "kind", "year", "topic")
-
-
-def facet_label(field: str, value: str) -> str:
-    labels: dict = {"status": STATUS_LABELS, "kind": KIND_LABELS}.get(field, {})
-    return labels.get(value, value)
-
-
 # --- Status rules -----------------------------------------------------------------------
 
 FAR_PAST = date(1, 1, 1)

@@ -21,7 +21,8 @@ from policy_search.query import (
     Sort,
 )
 from policy_search.ranking import RERANK_WINDOW, rerank
-from policy_search.schema import FACET_FIELDS, DEFAULT_FACETS, Kind, Status, facet_label, public_fields
+from policy_search.fields import default_facets, facet_label, field_names, get_field
+from policy_search.schema import public_fields
 from policy_search.stores import Store
 
 SNIPPET_LENGTH = 120
@@ -33,9 +34,6 @@ class InvalidRequest(ValueError):
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
-
-
-_ALLOWED_VALUES = {"status": {s.value for s in Status}, "kind": {k.value for k in Kind}}
 
 
 def make_request(
@@ -72,10 +70,11 @@ def make_request(
         raise InvalidRequest("date_from", "date_from is after date_to")
     clean_filters: dict[str, list[str]] = {}
     for name, values in (filters or {}).items():
-        if name not in FACET_FIELDS:
+        if name not in field_names():
             raise InvalidRequest(name, "not a filter field")
         values = [v.strip() for v in values if v and v.strip()]
-        allowed = _ALLOWED_VALUES.get(name)
+        choices = get_field(name).choices
+        allowed = {choice.value for choice in choices} if choices else None
         for value in values:
             if allowed and value not in allowed:
                 raise InvalidRequest(name, f"unknown value {value!r}; use one of {', '.join(sorted(allowed))}")
@@ -110,12 +109,12 @@ def make_request(
 
 def _facet_fields(facets: str | list[str] | None) -> tuple[str, ...]:
     if facets is None:
-        return DEFAULT_FACETS
+        return default_facets()
     names = facets.split(",") if isinstance(facets, str) else facets
     names = [n.strip() for n in names if n.strip()]
-    unknown = [n for n in names if n not in FACET_FIELDS]
+    unknown = [n for n in names if n not in field_names()]
     if unknown:
-        raise InvalidRequest("facets", f"unknown facet {unknown[0]!r}; use any of {', '.join(FACET_FIELDS)}")
+        raise InvalidRequest("facets", f"unknown facet {unknown[0]!r}; use any of {', '.join(field_names())}")
     return tuple(dict.fromkeys(names))
 
 

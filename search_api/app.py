@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (search.router, documents.router, health.router, pages.router, assets.router):
+    for router in (search.make_router(), documents.router, health.router, pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")
     app.mount("/static", assets.static_files(), name="static")

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from conftest import law, sample_documents
+from conftest import STORE_KINDS, law, make_store, sample_documents
 from indexer import Indexer
-from policy_search.schema import FACET_FIELDS
+from policy_search.fields import field_names
 from policy_search.search import make_request
 from policy_search.stores import Store
 
@@ -17,7 +17,7 @@ DAY = date(2024, 1, 1)
 
 def request(q: str = "", **kwargs):
     """A search request; filter fields may be given as keywords (issuer=[…])."""
-    filters = {name: kwargs.pop(name) for name in FACET_FIELDS if name in kwargs}
+    filters = {name: kwargs.pop(name) for name in field_names() if name in kwargs}
     kwargs.setdefault("valid_on", DAY)
     return make_request(q, filters=filters, **kwargs)
 
@@ -254,3 +254,37 @@ def test_a_word_added_to_the_dictionary_is_found_in_documents_indexed_before(emp
     assert ids(store, "湿地银行") == [notice.id]
     assert ids(store, "城乡规划") != []
     assert indexer.index_documents([]).resegmented == 0
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_a_field_declared_once_filters_and_facets_on_both_stores(kind, tmp_path, monkeypatch):
+    """Adding a filter field is one entry in policy_search/fields.py: the stores index it,
+    the search route and its description take it, facets count it."""
+    from fastapi.testclient import TestClient
+
+    from policy_search import fields
+    from policy_search.settings import Settings
+    from search_api.app import create_app
+
+    monkeypatch.setattr(fields, "FIELDS", [*fields.FIELDS, fields.Field("index_no", "index_no", "索引号")])
+    store = make_store(kind, tmp_path)
+    try:
+        store.create()
+        docs = sample_documents()
+        numbered = {doc.id: f"MB-{i % 2}" for i, doc in enumerate(docs)}
+        Indexer(store, progress=False).index_documents(
+            [doc.model_copy(update={"index_no": numbered[doc.id]}) for doc in docs])
+        assert facet(store, "index_no") == {"MB-0": 4, "MB-1": 4}
+        assert set(ids(store, index_no=["MB-1"])) == {doc_id for doc_id, n in numbered.items() if n == "MB-1"}
+
+        client = TestClient(create_app(Settings(), store=store))
+        body = client.get("/api/v1/search", params={"index_no": "MB-0", "facets": "index_no,kind", "size": 100}).json()
+        assert {r["id"] for r in body["results"]} == {doc_id for doc_id, n in numbered.items() if n == "MB-0"}
+        assert body["facets"]["index_no"] == [
+            {"value": "MB-0", "label": "MB-0", "count": 4, "selected": True},
+            {"value": "MB-1", "label": "MB-1", "count": 4, "selected": False}]
+        parameters = client.get("/openapi.json").json()["paths"]["/api/v1/search"]["get"]["parameters"]
+        assert "index_no" in {p["name"] for p in parameters}
+    finally:
+        store.drop()
+        store.close()

@@ -20,17 +20,11 @@ from typing import Any
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
 from elasticsearch import TransportError
 
-from analyzers import Analyzer, doc_number_key, shipped_analyzer
+from analyzers import Analyzer, shipped_analyzer
+from policy_search.fields import Field, get_field, stored_fields
 from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
-from policy_search.schema import (
-    STATUS_CONDITIONS,
-    Document,
-    Status,
-    link_keys,
-    reference_key,
-    suggest_keys,
-    validity_values,
-)
+from policy_search.ranking import TITLE_WEIGHT
+from policy_search.schema import STATUS_CONDITIONS, Document, Status
 from policy_search.stores.base import (
     DocumentsRejected,
     IndexRecord,
@@ -41,17 +35,8 @@ from policy_search.stores.base import (
     document_tokens,
     warn_resegmenting,
 )
+from policy_search.stores.stored import stored_form
 
-# Facet field -> keyword field in the index.
-_FIELDS = {
-    "issuer": "issuers",
-    "topic": "topics",
-    "level": "level",
-    "kind": "kind",
-    "year": "year",
-    "doc_type": "doc_type",
-    "region": "region",
-}
 # Lucene refuses a term over 32,766 bytes, and with it the whole document: longer values
 # (8,191 characters of up to 4 bytes) stay in _source without being indexed, so that one
 # record with a huge doc_number or issuer is stored as the embedded store stores it.
@@ -59,42 +44,51 @@ KEYWORD_LIMIT = 8191
 _KEYWORD = {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
 _DATE = {"type": "date", "format": "strict_date"}
 
-MAPPINGS: dict[str, Any] = {
-    # Nested structures (articles, disclosure, links) stay in _source without being indexed.
-    # The token fields stay in _source too: partial updates (patch) rebuild a
-    # document from its _source and would otherwise lose them.
-    "dynamic": False,
-    "properties": {
-        "id": _KEYWORD,
-        "kind": _KEYWORD,
-        "title": {"type": "keyword", "ignore_above": 1024},
-        "title_tokens": {"type": "text", "analyzer": "whitespace"},
-        "body_tokens": {"type": "text", "analyzer": "whitespace"},
-        "body": {"type": "text", "index": False},
-        "doc_number": _KEYWORD,
-        "doc_number_key": _KEYWORD,
-        "issuers": _KEYWORD,
-        "topics": _KEYWORD,
-        "level": _KEYWORD,
-        "doc_type": _KEYWORD,
-        "region": _KEYWORD,
-        "family_id": _KEYWORD,
-        "year": _KEYWORD,
-        "publish_date": _DATE,
-        "effective_date": _DATE,
-        "valid_from": _DATE,
-        "superseded_on": _DATE,
-        "repealed_on": _DATE,
-        "expired_on": _DATE,
-        "content_hash": _KEYWORD,
-        "link_keys": _KEYWORD,
-        "suggest_keys": _KEYWORD,
-        "title_length": {"type": "integer"},
-        "interprets_key": _KEYWORD,
-    },
+# The index's fields beside one keyword field for each filter field (see `mappings`).
+_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "title": {"type": "keyword", "ignore_above": 1024},
+    "title_tokens": {"type": "text", "analyzer": "whitespace"},
+    "body_tokens": {"type": "text", "analyzer": "whitespace"},
+    "body": {"type": "text", "index": False},
+    "doc_number": _KEYWORD,
+    "doc_number_key": _KEYWORD,
+    "family_id": _KEYWORD,
+    "publish_date": _DATE,
+    "effective_date": _DATE,
+    "valid_from": _DATE,
+    "superseded_on": _DATE,
+    "repealed_on": _DATE,
+    "expired_on": _DATE,
+    "content_hash": _KEYWORD,
+    "link_keys": _KEYWORD,
+    "suggest_keys": _KEYWORD,
+    "title_length": {"type": "integer"},
+    "interprets_key": _KEYWORD,
 }
-# Boost of title over body, as the embedded store weights its FTS columns.
-_TITLE_BOOST = 10
+
+
+def mappings() -> dict[str, Any]:
+    """The index mapping: each filter field (fields.FIELDS) a keyword field named as the
+    document attribute that holds it (issuer: issuers), which _source holds already."""
+    return {
+        # Nested structures (articles, disclosure, links) stay in _source without being indexed.
+        # The token fields stay in _source too: partial updates (patch) rebuild a
+        # document from its _source and would otherwise lose them.
+        "dynamic": False,
+        "properties": {**_PROPERTIES, **{field.attribute: _KEYWORD for field in _stored_fields()}},
+    }
+
+
+def _stored_fields() -> list[Field]:
+    return [*stored_fields(multi=False), *stored_fields(multi=True)]
+
+
+def _internal() -> list[str]:
+    """Fields kept out of _source in documents returned: what the index derives."""
+    derived = [field.attribute for field in _stored_fields() if field.attribute not in Document.model_fields]
+    return [*_INTERNAL, *derived]
+
 # What a document without its text leaves out.
 _TEXT = ["body", "articles"]
 # Connections to each node: one for each thread of the server's pool (40, anyio's default),
@@ -109,7 +103,7 @@ BULK_BYTES = 20 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
 # Fields kept out of _source in documents returned.
-_INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "year", "valid_from", "superseded_on",
+_INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length"]
 
 
@@ -162,13 +156,13 @@ class ElasticsearchStore(Store):
     def create(self) -> None:
         if self._call(self.client.indices.exists_alias, name=self.alias):
             # fields added since the index was made (documents get them when re-indexed)
-            self._call(self.client.indices.put_mapping, index=self.alias, properties=MAPPINGS["properties"])
+            self._call(self.client.indices.put_mapping, index=self.alias, properties=mappings()["properties"])
             return
         concrete = f"{self.alias}-v1"
         self._call(
             self.client.indices.create,
             index=concrete,
-            mappings=MAPPINGS,
+            mappings=mappings(),
             # one replica where the cluster has a second node for it (none on a single node)
             settings={"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"},
             aliases={self.alias: {}},
@@ -308,7 +302,7 @@ class ElasticsearchStore(Store):
                 continue
             doc = doc.model_copy(update=fields)
             changed = doc.model_dump(mode="json", include=set(fields))
-            changed["superseded_on"] = validity_values(doc)["superseded_on"].isoformat()
+            changed["superseded_on"] = stored_form(doc).validity["superseded_on"]
             actions.append({"_op_type": "update", "_index": self.alias, "_id": doc_id, "doc": changed})
         self._bulk(actions)
 
@@ -318,7 +312,7 @@ class ElasticsearchStore(Store):
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        excludes = [*_INTERNAL, *(() if with_body else _TEXT), *(() if with_articles else ("articles",))]
+        excludes = [*_internal(), *(() if with_body else _TEXT), *(() if with_articles else ("articles",))]
         response = self._call(self.client.mget, index=self.alias, ids=ids, source_excludes=excludes)
         return {d["_id"]: Document.model_validate(d["_source"]) for d in response["docs"] if d.get("found")}
 
@@ -341,7 +335,7 @@ class ElasticsearchStore(Store):
         result: dict[str, list[Document]] = {family_id: [] for family_id in family_ids}
         for start in range(0, len(family_ids), 1000):
             query = {"terms": {"family_id": family_ids[start : start + 1000]}}
-            for hit in self._scan(query, excludes=[*_INTERNAL, *_TEXT]):
+            for hit in self._scan(query, excludes=[*_internal(), *_TEXT]):
                 doc = Document.model_validate(hit["_source"])
                 result[doc.family].append(doc)
         return result
@@ -381,7 +375,7 @@ class ElasticsearchStore(Store):
             query={"prefix": {"suggest_keys": prefix_key}},
             sort=[{"title_length": {"order": "asc"}}, {"publish_date": {"order": "desc", "missing": "_last"}},
                   {"id": "asc"}],
-            source={"excludes": [*_INTERNAL, *_TEXT]},
+            source={"excludes": [*_internal(), *_TEXT]},
         )
         return [Document.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
 
@@ -424,7 +418,7 @@ class ElasticsearchStore(Store):
             "track_total_hits": True,
             "sort": self._sort(request),
             "aggs": {field: self._facet_agg(request, field, filters) for field in request.facets},
-            "_source": {"excludes": [*_INTERNAL, "articles"] if request.with_body else [*_INTERNAL, *_TEXT]},
+            "_source": {"excludes": [*_internal(), "articles"] if request.with_body else [*_internal(), *_TEXT]},
         }
 
     def _result(self, request: SearchRequest, response: Any) -> SearchResult:
@@ -438,7 +432,7 @@ class ElasticsearchStore(Store):
         must: list[dict] = []
         if request.doc_number_key:
             must.append({"term": {"doc_number_key": request.doc_number_key}})
-        fields = ["title_tokens"] if request.scope is Scope.TITLE else [f"title_tokens^{_TITLE_BOOST}", "body_tokens"]
+        fields = ["title_tokens"] if request.scope is Scope.TITLE else [f"title_tokens^{TITLE_WEIGHT:g}", "body_tokens"]
         if not request.doc_number_key and request.terms:
             must.append({"combined_fields": {"query": " ".join(request.terms), "fields": fields, "operator": "and"}})
         if not request.doc_number_key:
@@ -468,7 +462,7 @@ class ElasticsearchStore(Store):
                 filters[field] = {"bool": {"should": [_status_query(Status(v), request.valid_on) for v in values],
                                            "minimum_should_match": 1}}
             else:
-                filters[field] = {"terms": {_FIELDS[field]: values}}
+                filters[field] = {"terms": {get_field(field).attribute: values}}
         return filters
 
     def _facet_agg(self, request: SearchRequest, field: str, filters: dict[str, dict]) -> dict:
@@ -476,7 +470,7 @@ class ElasticsearchStore(Store):
         if field == "status":
             inner = {"filters": {"filters": {s.value: _status_query(s, request.valid_on) for s in STATUS_CONDITIONS}}}
         else:
-            inner = {"terms": {"field": _FIELDS[field], "size": request.facet_size,
+            inner = {"terms": {"field": get_field(field).attribute, "size": request.facet_size,
                                "order": [{"_count": "desc"}, {"_key": "asc"}]}}
         return {"filter": {"bool": {"filter": others}}, "aggs": {"values": inner}}
 
@@ -537,18 +531,21 @@ def _status_query(status: Status, day: date) -> dict:
 
 def _source(record: IndexRecord) -> dict:
     doc = record.full_document()
+    form = stored_form(doc)
     source = doc.model_dump(mode="json")
-    source.update({k: v.isoformat() for k, v in validity_values(doc).items()})
+    source.update(form.validity)
+    # filter fields the document model does not hold (year): their values as stored
+    source.update({field.attribute: form.values[field.name] for field in _stored_fields()
+                   if field.attribute not in source})
     source.update(
-        family_id=doc.family,
-        year=doc.year,
-        doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else None,
+        family_id=form.family_id,
+        doc_number_key=form.doc_number_key,
         title_tokens=record.title_tokens.decode("utf-8"),
         body_tokens=record.body_tokens.decode("utf-8"),
         content_hash=record.content_hash,
-        link_keys=link_keys(doc),
-        suggest_keys=suggest_keys(doc),
-        title_length=len(doc.title),
-        interprets_key=reference_key(doc.interprets_ref),
+        link_keys=form.link_keys,
+        suggest_keys=form.suggest_keys,
+        title_length=form.title_length,
+        interprets_key=form.interprets_key,
     )
     return source

@@ -21,19 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analyzers import Analyzer, doc_number_key, shipped_analyzer
+from analyzers import Analyzer, shipped_analyzer
+from policy_search.fields import get_field, stored_fields
 from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
-from policy_search.schema import (
-    MULTI_VALUED_FIELDS,
-    STATUS_CONDITIONS,
-    Document,
-    articles_from_spans,
-    Status,
-    link_keys,
-    reference_key,
-    suggest_keys,
-    validity_values,
-)
+from policy_search.ranking import TITLE_WEIGHT
+from policy_search.schema import STATUS_CONDITIONS, VALIDITY_FIELDS, Document, Status, articles_from_spans
 from policy_search.stores.base import (
     IndexRecord,
     LookupField,
@@ -45,6 +37,7 @@ from policy_search.stores.base import (
     tokens_digest,
     warn_resegmenting,
 )
+from policy_search.stores.stored import StoredForm, stored_form
 
 SCHEMA_VERSION = 3
 # Reads through the operating system's page cache, shared by every connection (one per server
@@ -54,20 +47,17 @@ MMAP_SIZE = 1 << 34
 # The page cache of the connection that indexes (see SQLiteStore.bulk), in KiB.
 BULK_CACHE_KIB = 64 * 1024
 
+# {field_columns}: a column for each single-valued filter field (fields.FIELDS); see _schema_sql
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS documents (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
     title TEXT NOT NULL,
     doc_number TEXT,
     doc_number_key TEXT,
-    level TEXT,
-    doc_type TEXT,
-    region TEXT,
     family_id TEXT NOT NULL,
-    year TEXT,
+    {field_columns}
     publish_date TEXT,
     effective_date TEXT,
     valid_from TEXT NOT NULL,
@@ -86,7 +76,7 @@ CREATE INDEX IF NOT EXISTS documents_newest ON documents (publish_date DESC, id)
 -- Every column that filters and facets read: counting a facet over the whole collection
 -- scans this index instead of the table's wide rows (bodies).
 CREATE INDEX IF NOT EXISTS documents_facets ON documents (
-    kind, level, year, doc_type, region, publish_date, valid_from, superseded_on, repealed_on, expired_on
+    {field_list}, publish_date, valid_from, superseded_on, repealed_on, expired_on
 );
 CREATE TABLE IF NOT EXISTS document_values (
     doc_rowid INTEGER NOT NULL REFERENCES documents (rowid) ON DELETE CASCADE,
@@ -104,18 +94,33 @@ CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
 );
 """
 
-# Facet field -> column of `documents` (multi-valued fields use document_values).
-_COLUMNS = {
-    "level": "level",
-    "kind": "kind",
-    "year": "year",
-    "doc_type": "doc_type",
-    "region": "region",
-}
-# The columns of `documents` that filters, sorts and facets read: a search's matches are
-# copied with them into a temporary table (see `_matching_rows`).
-_MATCH_COLUMNS = ("id", "kind", "level", "year", "doc_type", "region", "publish_date", "effective_date",
-                  "valid_from", "superseded_on", "repealed_on", "expired_on")
+
+
+def _field_columns() -> list[str]:
+    """The columns of `documents` holding a filter field each: the single-valued fields,
+    named as the fields are (those of several values are rows of `document_values`)."""
+    return [field.name for field in stored_fields(multi=False)]
+
+
+def _schema_sql() -> str:
+    columns = _field_columns()
+    return _SCHEMA.format(field_columns="".join(f"{c} TEXT,\n    " for c in columns).rstrip(),
+                          field_list=", ".join(columns))
+
+
+def _match_columns() -> list[str]:
+    """The columns of `documents` that filters, sorts and facets read: a search's matches
+    are copied with them into a temporary table (see `_matching_rows`)."""
+    return ["id", *_field_columns(), "publish_date", "effective_date", *VALIDITY_FIELDS]
+
+
+def _document_insert_sql() -> str:
+    columns = ["id", "title", "doc_number", "doc_number_key", "family_id", *_field_columns(), "publish_date",
+               "effective_date", *VALIDITY_FIELDS, "content_hash", "tokens_digest", "data", "body", "articles"]
+    marks = ["?"] * len(columns)
+    marks[columns.index("body")] = "CAST(? AS TEXT)"
+    return f"INSERT INTO documents ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+
 # What a search reads from, aliased `d` either way: every document, or its matches.
 _ALL_ROWS = "documents d"
 _MATCHED_ROWS = "temp.matched d"
@@ -124,13 +129,9 @@ _MATCHED_ROWS = "temp.matched d"
 _FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT))"
 _FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
                     " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
-_DOCUMENT_INSERT = """INSERT INTO documents (id, kind, title, doc_number, doc_number_key, level,
-        doc_type, region, family_id, year, publish_date, effective_date, valid_from, superseded_on,
-        repealed_on, expired_on, content_hash, tokens_digest, data, body, articles)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)"""
 _VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
-# BM25 weights of the FTS columns (title, body): title matches dominate.
-_BM25_WEIGHTS = (10.0, 1.0)
+# BM25 weights of the FTS columns (title, body)
+_BM25_WEIGHTS = (TITLE_WEIGHT, 1.0)
 
 
 def _schema_version(connection: sqlite3.Connection) -> int | None:
@@ -225,7 +226,7 @@ class SQLiteStore(Store):
 
     def create(self) -> None:
         with self._write_lock, self._cursor() as cursor:
-            cursor.executescript(_SCHEMA)
+            cursor.executescript(_schema_sql())
             cursor.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -281,11 +282,13 @@ class SQLiteStore(Store):
     def upsert(self, records: Iterable[IndexRecord]) -> None:
         # Rows are made before the write lock is taken, which is then held for the writes
         # only: other processes of an indexing run are waiting to write theirs.
-        rows = [(record, _document_row(record), _value_rows(record.document)) for record in records]
+        forms = [(record, stored_form(record.document)) for record in records]
+        rows = [(record, _document_row(record, form), _value_rows(form)) for record, form in forms]
+        insert = _document_insert_sql()
         with self._transaction() as cursor:
             self._delete_ids(cursor, [record.document.id for record, _, _ in rows])
             for record, document_row, values in rows:
-                cursor.execute(_DOCUMENT_INSERT, document_row)
+                cursor.execute(insert, document_row)
                 rowid = cursor.lastrowid
                 cursor.executemany(_VALUE_INSERT, [(rowid, field, value) for field, value in values])
                 cursor.execute(_FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
@@ -348,7 +351,7 @@ class SQLiteStore(Store):
                 doc = doc.model_copy(update=fields)
                 cursor.execute(
                     "UPDATE documents SET superseded_on = ?, data = ? WHERE id = ?",
-                    (validity_values(doc)["superseded_on"].isoformat(), _data(doc), doc_id),
+                    (stored_form(doc).validity["superseded_on"], _data(doc), doc_id),
                 )
 
     # --- reading -----------------------------------------------------------------------
@@ -473,11 +476,12 @@ class SQLiteStore(Store):
         It also makes the answer's parts one consistent snapshot."""
         if request.doc_number_key or not request.has_words:
             return _ALL_ROWS
-        columns = ", ".join(_MATCH_COLUMNS)
+        match_columns = _match_columns()
+        columns = ", ".join(match_columns)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS matched (rowid INTEGER PRIMARY KEY, {columns})")
         cursor.execute("DELETE FROM temp.matched")
         cursor.execute(
-            f"INSERT INTO temp.matched SELECT d.rowid, {', '.join('d.' + c for c in _MATCH_COLUMNS)}"
+            f"INSERT INTO temp.matched SELECT d.rowid, {', '.join('d.' + c for c in match_columns)}"
             " FROM documents d WHERE d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)",
             [_match_expression(request)])
         return _MATCHED_ROWS
@@ -534,14 +538,14 @@ class SQLiteStore(Store):
                 parts = [_status_sql(Status(value), request.valid_on) for value in values]
                 clauses.append("(" + " OR ".join(sql for sql, _ in parts) + ")")
                 params.extend(arg for _, args in parts for arg in args)
-            elif field in MULTI_VALUED_FIELDS:
+            elif get_field(field).multi:
                 clauses.append(
                     "d.rowid IN (SELECT doc_rowid FROM document_values"
                     f" WHERE field = ? AND value IN ({_marks(values)}))"
                 )
                 params.extend([field, *values])
             else:
-                clauses.append(f"d.{_COLUMNS[field]} IN ({_marks(values)})")
+                clauses.append(f"d.{get_field(field).name} IN ({_marks(values)})")
                 params.extend(values)
         if request.date_from:
             clauses.append("d.publish_date >= ?")
@@ -570,14 +574,14 @@ class SQLiteStore(Store):
                 f" WHERE {where} GROUP BY value"
             )
             params = [*case_params, *params]
-        elif field in MULTI_VALUED_FIELDS:
+        elif get_field(field).multi:
             # a subquery (answered from the indexes) rather than a join to the wide rows
             restricted = where != "1" or source != _ALL_ROWS
             restrict = f" AND v.doc_rowid IN (SELECT d.rowid FROM {source} WHERE {where})" if restricted else ""
             sql = f"SELECT v.value, count(*) AS n FROM document_values v WHERE v.field = ?{restrict} GROUP BY v.value"
             params = [field, *params]
         else:
-            column = _COLUMNS[field]
+            column = get_field(field).name
             sql = (
                 f"SELECT d.{column} AS value, count(*) AS n FROM {source}"
                 f" WHERE d.{column} IS NOT NULL AND {where} GROUP BY value"
@@ -605,27 +609,22 @@ def _phrase(tokens: list[str]) -> str:
     return '"' + " ".join(token.replace('"', '""') for token in tokens) + '"'
 
 
-def _document_row(record: IndexRecord) -> tuple:
-    """The `documents` row of a record (the order of _DOCUMENT_INSERT's columns)."""
-    doc = record.document
-    validity = {k: v.isoformat() for k, v in validity_values(doc).items()}
+def _document_row(record: IndexRecord, form: StoredForm) -> tuple:
+    """The `documents` row of a record (the order of `_document_insert_sql`'s columns)."""
     return (
-        doc.id, doc.kind.value, doc.title, doc.doc_number,
-        doc_number_key(doc.doc_number) if doc.doc_number else None,
-        doc.level, doc.doc_type, doc.region, doc.family, doc.year,
-        _iso(doc.publish_date), _iso(doc.effective_date),
-        validity["valid_from"], validity["superseded_on"], validity["repealed_on"],
-        validity["expired_on"], record.content_hash, record.tokens_digest,
-        _data(doc), record.body, record.article_spans_json,
+        form.id, form.title, form.doc_number, form.doc_number_key, form.family_id,
+        *(values[0] if (values := form.values[name]) else None for name in _field_columns()),
+        form.publish_date, form.effective_date, *(form.validity[name] for name in VALIDITY_FIELDS),
+        record.content_hash, record.tokens_digest, _data(record.document), record.body, record.article_spans_json,
     )
 
 
-def _value_rows(doc: Document) -> list[tuple[str, str]]:
-    """(field, value) of a document's multi-valued and keyword fields, each value once."""
-    values = {field: getattr(doc, attribute) for field, attribute in MULTI_VALUED_FIELDS.items()}
-    values["link_keys"] = link_keys(doc)
-    values["interprets_key"] = [key] if (key := reference_key(doc.interprets_ref)) else []
-    values["suggest"] = suggest_keys(doc)
+def _value_rows(form: StoredForm) -> list[tuple[str, str]]:
+    """(field, value) of a document's multi-valued filter fields and lookup keys."""
+    values = {field.name: form.values[field.name] for field in stored_fields(multi=True)}
+    values["link_keys"] = form.link_keys
+    values["interprets_key"] = [form.interprets_key] if form.interprets_key else []
+    values["suggest"] = form.suggest_keys
     return [(field, value) for field, items in values.items() for value in dict.fromkeys(items)]
 
 
@@ -639,10 +638,6 @@ def _document(data: str, body: str = "", articles: str = "[]") -> Document:
     if articles != "[]":
         doc.articles = articles_from_spans(body, json.loads(articles))
     return doc
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _marks(values: list) -> str:

@@ -17,7 +17,8 @@ from starlette.datastructures import QueryParams
 from policy_search import documents
 from policy_search import search as search_service
 from policy_search.query import MAX_RESULT_WINDOW, Sort, parse_day
-from policy_search.schema import FACET_FIELDS, KIND_LABELS, Article, Kind, article_spans
+from policy_search.fields import all_fields, default_facets, field_names
+from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
@@ -28,16 +29,14 @@ from search_api.routes.documents import DocId
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 10
-FACET_TITLES = {
-    "status": "时效性", "level": "效力级别", "kind": "文件类别", "issuer": "发布机关",
-    "year": "发布年份", "topic": "主题分类", "doc_type": "文种", "region": "地区",
-}
 SORT_LABELS = {
     Sort.RELEVANCE: "按相关度", Sort.DATE: "发布日期（由新到旧）",
     Sort.DATE_ASC: "发布日期（由旧到新）", Sort.EFFECTIVE: "施行日期（由新到旧）",
 }
-# the default facets (schema.DEFAULT_FACETS) in the order the sidebar shows them
-PAGE_FACETS = ("status", "level", "kind", "issuer", "year", "topic")
+
+
+def _facet_titles() -> dict[str, str]:
+    return {field.name: field.label for field in all_fields()}
 
 
 def _form_values(params: QueryParams) -> dict[str, Any]:
@@ -53,7 +52,7 @@ def _form_values(params: QueryParams) -> dict[str, Any]:
         "date_to": one("date_to"),
         "current": one("current").lower() in ("true", "1", "on"),
         "field": one("field"),
-        "filters": {name: [v for v in params.getlist(name) if v.strip()] for name in FACET_FIELDS},
+        "filters": {name: [v for v in params.getlist(name) if v.strip()] for name in field_names()},
     }
 
 
@@ -105,7 +104,7 @@ def _pages(current: int, last: int) -> list[int | None]:
 def search_page(request: Request, store: StoreDep) -> Response:
     form = _form_values(request.query_params)
     context: dict[str, Any] = {
-        "form": form, "facet_titles": FACET_TITLES, "sort_labels": {s.value: label for s, label in SORT_LABELS.items()},
+        "form": form, "facet_titles": _facet_titles(), "sort_labels": {s.value: label for s, label in SORT_LABELS.items()},
         "result": None, "error": None, "page_url": lambda **changes: _page_url(form, **changes),
     }
     status_code = 200
@@ -114,7 +113,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
             form["q"], page=_parse_page(form["page"]), size=PAGE_SIZE, sort=form["sort"] or None,
             filters=form["filters"], date_from=_parse_date("date_from", form["date_from"]),
             date_to=_parse_date("date_to", form["date_to"]), current=form["current"],
-            facets=list(PAGE_FACETS), field=form["field"] or None, analyzer=store.analyzer,
+            facets=list(default_facets()), field=form["field"] or None, analyzer=store.analyzer,
         )
     except InvalidRequest as error:
         context["error"] = str(error)
@@ -157,6 +156,6 @@ def document_page(request: Request, store: StoreDep, doc_id: DocId) -> Response:
     current = next((v for v in view["versions"] if v["is_current"]), None)
     html = templates.get_template("document.html").render(
         request=request, doc=view, parts=_text_parts(view["body"], view["articles"]),
-        current=current, facet_titles=FACET_TITLES, kind_label=KIND_LABELS[Kind(view["kind"])], today=today,
+        current=current, facet_titles=_facet_titles(), kind_label=KIND_LABELS[Kind(view["kind"])], today=today,
     )
     return conditional_response(request, html.encode(), "text/html; charset=utf-8", REVALIDATE)
