@@ -186,7 +186,7 @@ def two_word_queries(corpus: list[Document], count: int, seed: int = 5) -> list[
 
 def time_queries(store, queries: list[str]) -> dict:
     for q in queries[:10]:  # warm-up
-        search_service.search(store, q, search_service.make_request(q))
+        search_service.search_response(store, q, search_service.make_request(q))
     store_ms, library_ms, totals = [], [], []
     for q in queries:
         request = search_service.make_request(q)
@@ -194,7 +194,7 @@ def time_queries(store, queries: list[str]) -> dict:
         result = store.search(request)
         store_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        search_service.search(store, q, request)
+        search_service.search_response(store, q, request)
         library_ms.append((time.perf_counter() - started) * 1000)
         totals.append(result.total)
 

@@ -66,7 +66,7 @@ def request_mix(store, count: int = 600, seed: int = 7) -> list[dict[str, str]]:
     from the facet values of the indexed collection."""
     rng = random.Random(seed)
     queries = [json.loads(line)["q"] for line in RELEVANCE_QUERIES.read_text(encoding="utf-8").splitlines() if line]
-    facets = search_service.search(store, "", search_service.make_request(
+    facets = search_service.search_response(store, "", search_service.make_request(
         "", facets="level,region,year,kind,status"))["facets"]
     values = {field: [item["value"] for item in items] for field, items in facets.items()}
 
@@ -181,7 +181,7 @@ def store_caller(store):
 def library_caller(store):
     def make():
         def call(params: dict[str, str]) -> None:
-            search_service.search(store, params.get("q", ""), to_request(params))
+            search_service.search_response(store, params.get("q", ""), to_request(params))
         return call
     return make
 
@@ -261,7 +261,7 @@ def main() -> None:
         documents = store.count()
         mix = request_mix(store)
         for params in mix[:50]:  # warm caches the same way for both runs
-            search_service.search(store, params.get("q", ""), to_request(params))
+            search_service.search_response(store, params.get("q", ""), to_request(params))
 
         runs = []
         server, port = start_server(store_url, index, args.server_workers, Path(tmp) / "server.log")

@@ -20,8 +20,8 @@ from analyzers import Analyzer
 from indexer.errors import ParseError
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.portal_html import parse_portal_html
-from indexer.records import parse_records
-from indexer.textrecord import parse_text_record
+from indexer.json_feed import parse_json_feed
+from indexer.legal_database import parse_legal_database_record
 from policy_search.schema import Document
 from policy_search.stores import IndexRecord
 
@@ -29,12 +29,12 @@ Parser = Callable[[Path], list[Document]]
 
 # File suffix -> parser.
 PARSERS: dict[str, Parser] = {
-    ".json": parse_records,
-    ".jsonl": parse_records,
+    ".json": parse_json_feed,
+    ".jsonl": parse_json_feed,
     ".md": parse_lawrefbook,
     ".html": parse_portal_html,
     ".htm": parse_portal_html,
-    ".txt": parse_text_record,
+    ".txt": parse_legal_database_record,
 }
 
 

@@ -14,7 +14,7 @@ from indexer import FileLimits, Indexer, RunFailed
 from policy_search import __version__, documents
 from policy_search import search as search_service
 from policy_search.fields import all_fields, field_names
-from policy_search.query import MAX_PAGE_SIZE
+from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
@@ -146,7 +146,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         args.query, page=args.page, size=args.size, sort=args.sort, filters=filters,
         valid_on=args.valid_on, current=args.current, field=args.field, analyzer=store.analyzer,
     )
-    response = search_service.search(store, args.query, request)
+    response = search_service.search_response(store, args.query, request)
     if args.json:
         print(json.dumps(response, ensure_ascii=False, indent=2))
         return 0

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from analyzers.query import normalize_query
-from policy_search.query import Sort
+from policy_search.store_query import Sort
 from policy_search.ranking import NO_TITLE_MATCH, title_tier
 from policy_search.schema import (
     STATUS_LABELS,
@@ -18,7 +18,7 @@ from policy_search.schema import (
     suggest_key,
     title_key,
 )
-from policy_search.search import make_request, run_search
+from policy_search.search import make_request, ranked_search
 from policy_search.stores import Store
 
 MAX_SUGGESTIONS = 20
@@ -68,7 +68,7 @@ def current_document(store: Store, title: str, day: date) -> Document:
     """The version in force on `day` of the regulation that best matches `title`."""
     # ranking puts the best title match first (or the version of its family in force)
     request = make_request(title, valid_on=day, size=1, sort=Sort.RELEVANCE.value, facets=[], analyzer=store.analyzer)
-    hits = run_search(store, request).hits if request.has_words else []
+    hits = ranked_search(store, request).hits if request.has_words else []
     # Ranking puts titles that match (the title itself, the short title, titles holding the
     # words) before documents that only mention the words in their text: when the first
     # is one of those, no title matches.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 from analyzers import normalize_text
-from policy_search.query import Hit, SearchRequest
+from policy_search.store_query import Hit, SearchRequest
 from policy_search.schema import Status, status_on, title_key
 
 RERANK_WINDOW = 100

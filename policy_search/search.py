@@ -10,7 +10,7 @@ from typing import Any
 from analyzers import Analyzer, shipped_analyzer
 from analyzers.highlight import highlight, snippet
 from analyzers.query import parse_query
-from policy_search.query import (
+from policy_search.store_query import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
     MAX_RESULT_WINDOW,
@@ -123,7 +123,7 @@ def _marks(terms: list[str], text: str, analyzer: Analyzer) -> list[str]:
     return list(dict.fromkeys([*terms, *(t for t in analyzer.index_tokens(text) if len(t) > 1)])) if text else []
 
 
-def run_search(store: Store, request: SearchRequest) -> SearchResult:
+def ranked_search(store: Store, request: SearchRequest) -> SearchResult:
     """The store's answer, ranked (see `ranking`) when relevance orders it."""
     if request.doc_number_key:
         result = store.search(request)
@@ -153,14 +153,14 @@ def run_search(store: Store, request: SearchRequest) -> SearchResult:
     return SearchResult(total=window.total, hits=hits, facets=window.facets)
 
 
-def search(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
+def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
     """Run a search and return the response body of `GET /api/v1/search`."""
     started = time.perf_counter()
     if q.strip() and not request.has_words and not request.excluded:
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
-        result = run_search(store, request)
+        result = ranked_search(store, request)
     marks = request.marks
     results = []
     for hit in result.hits:

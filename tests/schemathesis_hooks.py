@@ -16,7 +16,7 @@ import zlib
 
 import schemathesis
 
-from policy_search.query import MAX_RESULT_WINDOW
+from policy_search.store_query import MAX_RESULT_WINDOW
 
 KNOWN_IDS = [i for i in os.environ.get("POLICY_SEARCH_CONTRACT_IDS", "").split(",") if i]
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

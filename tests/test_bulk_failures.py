@@ -27,7 +27,7 @@ def test_a_keyword_value_over_32_kb_is_stored_and_the_run_goes_on(empty_store, t
     ])
     summary = Indexer(empty_store, progress=False).index_paths([path])
     assert summary.failed == [] and summary.added == 3
-    found = search_service.search(empty_store, "政务公开", search_service.make_request("政务公开"))
+    found = search_service.search_response(empty_store, "政务公开", search_service.make_request("政务公开"))
     assert found["total"] == 3
     assert empty_store.get("huge-issuer").issuers == [HUGE]
 
@@ -40,7 +40,7 @@ def test_a_refused_document_is_reported_per_document_and_the_others_written(empt
         *({"id": f"plain-{n}", "title": f"关于政务公开的第{n}号通知", "body": "政务公开工作要点。"} for n in range(5)),
     ])
     summary = Indexer(empty_store, progress=False).index_paths([path])
-    found = search_service.search(empty_store, "政务公开", search_service.make_request("政务公开"))
+    found = search_service.search_response(empty_store, "政务公开", search_service.make_request("政务公开"))
     if type(empty_store).__name__ == "SQLiteStore":
         assert summary.failed == [] and found["total"] == 6
         return

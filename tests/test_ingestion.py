@@ -39,7 +39,7 @@ def test_fixtures_index_without_failure_and_again_unchanged(empty_store):
                                      "莆政办网传(2021)13", "莆政办网传【2021】13号"])
 def test_seed_notice_is_found_by_its_number_in_any_bracket_style(fixture_store, written):
     request = search_service.make_request(written, valid_on=date(2026, 1, 1))
-    response = search_service.search(fixture_store, written, request)
+    response = search_service.search_response(fixture_store, written, request)
     assert response["total"] == 1
     hit = response["results"][0]
     assert hit["title"] == PUTIAN_TITLE

@@ -9,14 +9,14 @@ from datetime import date
 import pytest
 
 from analyzers import normalize_text
-from policy_search.search import make_request, run_search, search
+from policy_search.search import make_request, ranked_search, search_response
 
 TODAY = date(2026, 1, 1)
 
 
 def top(store, q: str, **options) -> list:
     request = make_request(q, valid_on=options.pop("valid_on", TODAY), **options)
-    return [hit.document for hit in run_search(store, request).hits]
+    return [hit.document for hit in ranked_search(store, request).hits]
 
 
 def test_a_short_title_finds_the_law_in_force_first(corpus_store):
@@ -68,8 +68,8 @@ def test_order_numbers_in_any_width_find_the_regulation(corpus_store, typed):
 
 def test_a_quoted_phrase_must_occur_in_sequence(corpus_store):
     # as in web search, punctuation between the words of a phrase does not count
-    loose = run_search(corpus_store, make_request("信息 公开", size=100, valid_on=TODAY))
-    phrase = run_search(corpus_store, make_request('"信息公开"', size=100, valid_on=TODAY))
+    loose = ranked_search(corpus_store, make_request("信息 公开", size=100, valid_on=TODAY))
+    phrase = ranked_search(corpus_store, make_request('"信息公开"', size=100, valid_on=TODAY))
     assert 0 < phrase.total < loose.total
     for hit in phrase.hits:
         text = re.sub(r"[^\w]", "", normalize_text(hit.document.title + hit.document.body))
@@ -77,30 +77,30 @@ def test_a_quoted_phrase_must_occur_in_sequence(corpus_store):
 
 
 def test_an_excluded_word_removes_documents(corpus_store):
-    with_word = run_search(corpus_store, make_request("政府信息公开", size=100, valid_on=TODAY))
-    without = run_search(corpus_store, make_request("政府信息公开 -条例", size=100, valid_on=TODAY))
+    with_word = ranked_search(corpus_store, make_request("政府信息公开", size=100, valid_on=TODAY))
+    without = ranked_search(corpus_store, make_request("政府信息公开 -条例", size=100, valid_on=TODAY))
     assert 0 < without.total < with_word.total
     for hit in without.hits:
         assert "条例" not in hit.document.title + hit.document.body
 
 
 def test_title_scope_matches_titles_only(corpus_store):
-    anywhere = run_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY))
-    titles = run_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY, field="title"))
+    anywhere = ranked_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY))
+    titles = ranked_search(corpus_store, make_request("个人信息", size=100, valid_on=TODAY, field="title"))
     assert 0 < titles.total < anywhere.total
     assert all("个人信息" in hit.document.title for hit in titles.hits)
 
 
 def test_a_law_snippet_names_its_article(corpus_store):
     request = make_request("个人信息 处理者 告知", valid_on=TODAY)
-    response = search(corpus_store, "个人信息 处理者 告知", request)
+    response = search_response(corpus_store, "个人信息 处理者 告知", request)
     law = next(r for r in response["results"] if r["title"] == "中华人民共和国个人信息保护法")
     assert law["snippet_html"].lstrip("…").startswith("第") and "条" in law["snippet_html"][:8]
 
 
 @pytest.mark.parametrize("typed", ['"未闭合的引号', "-", "--条例", '""', "AND OR NOT", "(政府", "*", "title:政府", "^~"])
 def test_no_query_syntax_is_an_error(corpus_store, typed):
-    response = search(corpus_store, typed, make_request(typed, valid_on=TODAY))
+    response = search_response(corpus_store, typed, make_request(typed, valid_on=TODAY))
     assert response["total"] >= 0
 
 
@@ -177,7 +177,7 @@ def test_suggestions_complete_titles(corpus_store, typed, expected):
 def test_government_terms_stay_whole_words(corpus_store):
     # 政务公开 is one word of the shipped user dictionary: titles holding it come first and
     # it is marked as one word, not as 政务 and 公开 apart
-    response = search(corpus_store, "政务公开", make_request("政务公开", valid_on=TODAY))
+    response = search_response(corpus_store, "政务公开", make_request("政务公开", valid_on=TODAY))
     first = response["results"][0]
     assert "政务公开" in first["title"]
     assert "<mark>政务公开</mark>" in first["title_html"]

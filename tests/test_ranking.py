@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_search.query import Hit
+from policy_search.store_query import Hit
 from policy_search.ranking import in_force_first, rerank, title_tier
 from policy_search.schema import Document
 from policy_search.search import make_request

@@ -37,7 +37,7 @@ from analyzers import normalize_text  # noqa: E402
 from indexer import Indexer  # noqa: E402
 from policy_search.documents import NoVersionInForce, current_document  # noqa: E402
 from policy_search.schema import make_id  # noqa: E402
-from policy_search.search import make_request, run_search  # noqa: E402
+from policy_search.search import make_request, ranked_search  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402
 from policy_search.stores.sqlite import SQLiteStore  # noqa: E402
 
@@ -137,8 +137,8 @@ def main() -> None:
         client.indices.refresh(index=baseline.index)
 
     systems = {
-        "policy-search, SQLite": lambda q, day: [h.document.id for h in run_search(sqlite, make_request(q, valid_on=day, size=TOP, facets=[])).hits],
-        "policy-search, Elasticsearch": lambda q, day: [h.document.id for h in run_search(elastic, make_request(q, valid_on=day, size=TOP, facets=[])).hits],
+        "policy-search, SQLite": lambda q, day: [h.document.id for h in ranked_search(sqlite, make_request(q, valid_on=day, size=TOP, facets=[])).hits],
+        "policy-search, Elasticsearch": lambda q, day: [h.document.id for h in ranked_search(elastic, make_request(q, valid_on=day, size=TOP, facets=[])).hits],
         **{name: (lambda q, day, b=b: b.ranked(q)) for name, b in baselines.items()},
     }
     results: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import Analyzer
-from policy_search.query import SearchRequest, SearchResult
+from policy_search.store_query import SearchRequest, SearchResult
 from policy_search.schema import Document, article_spans, articles_from_spans
 
 logger = logging.getLogger(__name__)

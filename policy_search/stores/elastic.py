@@ -22,7 +22,7 @@ from elasticsearch import TransportError
 
 from analyzers import Analyzer, shipped_analyzer
 from policy_search.fields import Field, get_field, stored_fields
-from policy_search.query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
+from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.ranking import TITLE_WEIGHT
 from policy_search.schema import STATUS_CONDITIONS, Document, Status
 from policy_search.stores.base import (

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from policy_search import documents
-from policy_search.query import MAX_QUERY_LENGTH
+from policy_search.store_query import MAX_QUERY_LENGTH
 from search_api.deps import Day, StoreDep
 from search_api.errors import NotFound, error_responses
 from search_api.limits import rate_limit

@@ -16,7 +16,7 @@ from starlette.datastructures import QueryParams
 
 from policy_search import documents
 from policy_search import search as search_service
-from policy_search.query import MAX_RESULT_WINDOW, Sort, parse_day
+from policy_search.store_query import MAX_RESULT_WINDOW, Sort, parse_day
 from policy_search.fields import all_fields, default_facets, field_names
 from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
@@ -119,7 +119,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
         context["error"] = str(error)
         status_code = 400
     else:
-        result = search_service.search(store, form["q"], search_request)
+        result = search_service.search_response(store, form["q"], search_request)
         last_page = max(1, -(-result["total"] // PAGE_SIZE))
         context.update(result=result,
                        pages=_pages(search_request.page, min(last_page, MAX_RESULT_WINDOW // PAGE_SIZE)))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from policy_search import search as search_service
-from policy_search.query import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_RESULT_WINDOW, Scope, Sort
+from policy_search.store_query import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_RESULT_WINDOW, Scope, Sort
 from policy_search.fields import Field, all_fields, field_names
 from search_api.deps import Day, StoreDep
 from search_api.errors import error_responses
@@ -70,6 +70,6 @@ def make_router() -> APIRouter:
             valid_on=valid_on, current=current, facets=facets, field=field, analyzer=store.analyzer,
         )
         # The body is JSON types already: sent as it is, without FastAPI's generic re-encoding.
-        return JSONResponse(search_service.search(store, q, request))
+        return JSONResponse(search_service.search_response(store, q, request))
 
     return router

@@ -12,7 +12,7 @@ from indexer.errors import ParseError
 from policy_search.schema import Document, make_id
 
 
-def parse_records(path: Path) -> list[Document]:
+def parse_json_feed(path: Path) -> list[Document]:
     """Documents from a .json file (one object or a list) or a .jsonl file (one per line)."""
     try:
         text = path.read_text(encoding="utf-8-sig")

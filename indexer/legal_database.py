@@ -13,7 +13,7 @@ from policy_search.schema import Document, make_id
 _ATTRIBUTE = re.compile(r"【([^】]{1,10})】\s*([^•【]*?)\s*(?=•|【|正文|$)", re.S)
 
 
-def parse_text_record(path: Path) -> list[Document]:
+def parse_legal_database_record(path: Path) -> list[Document]:
     text = read_text(path)
     if "文章属性" not in text:
         raise ParseError("not a legal-database record (no 文章属性 block)")
