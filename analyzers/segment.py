@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from importlib import metadata, resources
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from analyzers.normalize import words_only
 
@@ -23,9 +25,9 @@ class Segmenter:
         try:
             import rjieba
 
-            self._engine = rjieba.Jieba()
-            self._cut = self._engine.cut
-            self._cut_for_search = self._engine.cut_for_search
+            self._engine: Any = rjieba.Jieba()
+            self._cut: Callable[[str], list[str]] = self._engine.cut
+            self._cut_for_search: Callable[[str], list[str]] = self._engine.cut_for_search
             engine_add_word = self._engine.add_word
             engine = f"rjieba {metadata.version('rjieba')}"
         except ImportError:  # pragma: no cover - depends on the platform

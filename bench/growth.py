@@ -38,13 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import percentile  # noqa: E402  (bench/, the script's own folder)
+
 from indexer import Indexer  # noqa: E402
 from indexer.files import PARSERS  # noqa: E402
 from policy_search import search as search_service  # noqa: E402
 from policy_search.schema import Document  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402
 from policy_search.stores.sqlite import SQLiteStore  # noqa: E402
-from measure import percentile  # noqa: E402  (bench/, the script's own folder)
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "lawrefbook"
 RESULTS = ROOT / "bench" / "results"

@@ -48,11 +48,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import percentile  # noqa: E402  (bench/, the script's own folder)
+
 from indexer import Indexer  # noqa: E402
 from policy_search import search as search_service  # noqa: E402
 from policy_search.fields import field_names  # noqa: E402
 from policy_search.stores import open_store  # noqa: E402
-from measure import percentile  # noqa: E402  (bench/, the script's own folder)
 
 DEFAULT_PATHS = [ROOT.parent / "shared" / "corpus" / "lawrefbook", ROOT / "fixtures"]
 RELEVANCE_QUERIES = ROOT / "bench" / "relevance" / "queries.jsonl"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from analyzers import Analyzer
 from indexer.errors import ParseError
-from indexer.lawrefbook import parse_lawrefbook
-from indexer.portal_html import parse_portal_html
 from indexer.json_feed import parse_json_feed
+from indexer.lawrefbook import parse_lawrefbook
 from indexer.legal_database import parse_legal_database_record
+from indexer.portal_html import parse_portal_html
 from policy_search.schema import Document
 from policy_search.stores import IndexRecord
 
@@ -137,10 +137,10 @@ def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool] | Failure]:
         if path.is_dir():
             unreadable: list[Failure] = []
 
-            def report(error: OSError) -> None:
+            def report(error: OSError, unreadable: list[Failure] = unreadable, path: Path = path) -> None:
                 unreadable.append(Failure(display_path(error.filename or path), f"folder not read: {error.strerror}"))
 
-            found = []
+            found: list[Path] = []
             for folder, folders, names in os.walk(path, onerror=report):
                 folders[:] = [name for name in folders if not name.startswith(".")]
                 found.extend(Path(folder, name) for name in names if not name.startswith("."))

@@ -157,7 +157,8 @@ def issuers_in_title(title: str) -> list[str]:
     if "关于" not in title:
         return []
     names = re.split(r"[、\s]+", title.split("关于", 1)[0])
-    return [name for name in names if re.fullmatch(r"[\u4e00-\u9fff]{2,20}(?:法院|检察院|部|委员会|总局|局|署|银行|办公厅|国务院)", name)]
+    body = r"[\u4e00-\u9fff]{2,20}(?:法院|检察院|部|委员会|总局|局|署|银行|办公厅|国务院)"
+    return [name for name in names if re.fullmatch(body, name)]
 
 
 def doc_number_of(event: str) -> str | None:
@@ -264,10 +265,12 @@ def parse_lawrefbook(path: Path) -> list[Document]:
 
     stem = path.stem
     version_match = _VERSION_IN_NAME.search(stem)
-    try:
-        version = date.fromisoformat(version_match.group(1)) if version_match else None
-    except ValueError:
-        raise ParseError(f"the version date in the file name is not a date: {version_match.group(1)}") from None
+    version = None
+    if version_match:
+        try:
+            version = date.fromisoformat(version_match.group(1))
+        except ValueError:
+            raise ParseError(f"the version date in the file name is not a date: {version_match.group(1)}") from None
     base_stem = _VERSION_IN_NAME.sub("", stem)
 
     found = find_sidecar(path)
@@ -339,7 +342,8 @@ def _corpus_root(path: Path) -> Path | None:
 _COMMENT = re.compile(r"<!--.*?-->")
 
 
-_DOC_TYPES = ("实施细则", "细则", "条例", "规定", "办法", "决定", "解释", "规则", "批复", "意见", "通知", "法", "规范", "章程", "纲要")
+_DOC_TYPES = ("实施细则", "细则", "条例", "规定", "办法", "决定", "解释", "规则", "批复", "意见", "通知", "法", "规范",
+              "章程", "纲要")
 
 
 def _doc_type(title: str) -> str | None:

@@ -23,7 +23,7 @@ def parse_legal_database_record(path: Path) -> list[Document]:
     fields = to_fields(pairs)
     if not fields:
         raise ParseError("the 文章属性 block has no 【label】 items")
-    title = " ".join(title.split()) or fields.get("title")
+    title = " ".join(title.split()) or str(fields.get("title") or "")
     if not title:
         raise ParseError("no title before 文章属性")
     body = body.strip()

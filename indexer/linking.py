@@ -53,7 +53,8 @@ def relink(store: Store, written: Iterable[Document]) -> None:
     interpretations = store.get_many(interpretation_ids, with_body=False)
     keys = {doc_id: reference_key(doc.interprets_ref) for doc_id, doc in interpretations.items()}
     holders = store.lookup("link_keys", [k for k in keys.values() if k])
-    target = {doc_id: (holders.get(key) or [None])[0] if key else None for doc_id, key in keys.items()}
+    target: dict[str, str | None] = {doc_id: (holders.get(key) or [None])[0] if key else None  # type: ignore[list-item]
+                                     for doc_id, key in keys.items()}
     others = {t for t in target.values() if t} | {
         doc.interprets.id for doc in interpretations.values() if doc.interprets}
     policies = {**store.get_many(others - written_policies.keys(), with_body=False), **written_policies}

@@ -77,11 +77,11 @@ def worker_pool(store: Store, workers: int, limits: FileLimits,
 
 
 class Pool(Protocol):
-    def map(self, fn: Callable, iterable: Iterable, chunksize: int = 1) -> Iterator: ...
+    def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1) -> Iterator: ...
 
 
 class InProcess:
     """The Pool of one worker: this process."""
 
-    def map(self, fn: Callable, iterable: Iterable, chunksize: int = 1) -> Iterator:
-        return map(fn, iterable)
+    def map(self, fn: Callable, *iterables: Iterable, timeout: float | None = None, chunksize: int = 1) -> Iterator:
+        return map(fn, *iterables)

@@ -167,6 +167,9 @@ def cmd_current(args: argparse.Namespace) -> int:
         print(f"policy-search: {error}", file=sys.stderr)
         return 1
     view = documents.document_view(store, doc.id, day)
+    if view is None:  # deleted since it was found
+        print(f"policy-search: no version of {args.title!r} is in force on {day.isoformat()}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0

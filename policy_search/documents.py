@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from analyzers.query import normalize_query
-from policy_search.store_query import Sort
 from policy_search.ranking import NO_TITLE_MATCH, title_tier
 from policy_search.schema import (
     STATUS_LABELS,
@@ -19,6 +18,7 @@ from policy_search.schema import (
     title_key,
 )
 from policy_search.search import make_request, ranked_search
+from policy_search.store_query import Sort
 from policy_search.stores import Store
 
 MAX_SUGGESTIONS = 20
@@ -80,7 +80,10 @@ def current_document(store: Store, title: str, day: date) -> Document:
     in_force = [doc for doc in ordered_versions(versions) if status_on(doc, day) is Status.IN_FORCE]
     if not in_force:
         raise NoVersionInForce(f"no version of {best.document.title} is in force on {day.isoformat()}")
-    return store.get(in_force[-1].id)
+    found = store.get(in_force[-1].id)
+    if found is None:  # deleted since the versions were read
+        raise NoVersionInForce(f"no version of {best.document.title} is in force on {day.isoformat()}")
+    return found
 
 
 def suggestions(store: Store, q: str, size: int, day: date) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from policy_search.schema import KIND_LABELS, STATUS_LABELS, Document, Kind, Status
 
@@ -34,7 +35,7 @@ class Field:
     multi: bool = False
     default: bool = False  # counted when a search names no facets
     choices: type[StrEnum] | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[Any, str] = field(default_factory=dict)  # value (a str or StrEnum) -> label
 
     @property
     def computed(self) -> bool:

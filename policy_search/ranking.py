@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import date
 
 from analyzers import normalize_text
-from policy_search.store_query import Hit, SearchRequest
 from policy_search.schema import Status, status_on, title_key
+from policy_search.store_query import Hit, SearchRequest
 
 RERANK_WINDOW = 100
 # Weight of a title match over a body match in the stores' BM25 (SQLite: FTS5 column

@@ -10,6 +10,9 @@ from typing import Any
 from analyzers import Analyzer, shipped_analyzer
 from analyzers.highlight import highlight, snippet
 from analyzers.query import parse_query
+from policy_search.fields import default_facets, facet_label, field_names, get_field
+from policy_search.ranking import RERANK_WINDOW, rerank
+from policy_search.schema import public_fields
 from policy_search.store_query import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
@@ -20,9 +23,6 @@ from policy_search.store_query import (
     SearchResult,
     Sort,
 )
-from policy_search.ranking import RERANK_WINDOW, rerank
-from policy_search.fields import default_facets, facet_label, field_names, get_field
-from policy_search.schema import public_fields
 from policy_search.stores import Store
 
 SNIPPET_LENGTH = 120

@@ -20,7 +20,7 @@ FACET_SIZE = 30
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: object) -> date:
     """A day as users write it in requests: exactly YYYY-MM-DD. (`date.fromisoformat` alone
     also takes 20210101 and 2021-W01-1, and pydantic a Unix timestamp such as 0.)"""
     if not isinstance(text, str) or not _DAY.fullmatch(text):

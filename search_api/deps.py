@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import BeforeValidator
 
-from policy_search.store_query import parse_day
 from policy_search.settings import Settings
+from policy_search.store_query import parse_day
 from policy_search.stores import Store
 
 

@@ -249,8 +249,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> None:
         if self._refusing:
             self.transport.close()
-            return None
-        return super().eof_received()
+            return
+        super().eof_received()

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import REQUIRE_ES, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -22,11 +22,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import ServedApp, _index_fixtures, _indexed_store
 
 from policy_search.settings import Settings
 from search_api import create_app
-
-from conftest import ServedApp, _index_fixtures, _indexed_store
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES_PER_OPERATION = 100

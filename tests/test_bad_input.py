@@ -10,13 +10,13 @@ import os
 import sys
 
 import pytest
-
 from conftest import FIXTURES
+from support.fuzz_corpus import make_corpus, nested_markup
+
 from indexer import FileLimits, Indexer, RunFailed
 from indexer.files import display_path
 from policy_search import search as search_service
 from policy_search.cli import main
-from support.fuzz_corpus import make_corpus, nested_markup
 
 # a short parse limit keeps the suite quick where a page is slow to parse
 LIMITS = FileLimits(parse_seconds=5)

@@ -19,11 +19,10 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
+from conftest import ROOT, ServedApp, StandInServer, _index_fixtures, _indexed_store, free_port
 
 from policy_search.settings import Settings
 from search_api import create_app
-
-from conftest import ROOT, ServedApp, StandInServer, _index_fixtures, _indexed_store, free_port
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -417,10 +416,10 @@ def test_the_widget_works_on_a_portal_with_a_strict_policy(page, site):
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service over documents whose every field holds markup, and a portal for it."""
+    from conftest import hostile_documents
+
     from indexer import Indexer
     from policy_search.stores.sqlite import SQLiteStore
-
-    from conftest import hostile_documents
 
     portal_port = free_port()
     store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES
+
 from policy_search.cli import main
 
 

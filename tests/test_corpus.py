@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import CORPUS_SAMPLE
+
 from policy_search.documents import versions_view
 from policy_search.schema import make_id
 from policy_search.search import make_request

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ES_URL, ROOT, StandInServer, free_port, require_elasticsearch
 
 

@@ -16,10 +16,20 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from faults import (
+    CLUSTER_PORT,
+    Load,
+    checksum,
+    cli_env,
+    error_code,
+    get,
+    index_command,
+    node_fixture,
+    serve,
+    stop_server,
+    write_records,
+)
 
-from faults import (CLUSTER_PORT, Load, checksum, cli_env, error_code, get, index_command, node_fixture, serve,
-                    stop_server)
-from faults import write_records
 from policy_search.stores.elastic import ElasticsearchStore
 
 pytestmark = [pytest.mark.faults, pytest.mark.elasticsearch]

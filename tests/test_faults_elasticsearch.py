@@ -18,10 +18,22 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-
 from conftest import sample_documents
-from faults import (FAULT_PORT, Load, checksum, cli_env, error_code, get, index_command, node_fixture, serve,
-                    state_of, stop_server, write_records)
+from faults import (
+    FAULT_PORT,
+    Load,
+    checksum,
+    cli_env,
+    error_code,
+    get,
+    index_command,
+    node_fixture,
+    serve,
+    state_of,
+    stop_server,
+    write_records,
+)
+
 from indexer import Indexer
 from policy_search.stores import StoreError
 from policy_search.stores.elastic import ElasticsearchStore

@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-
 from conftest import FIXTURES
 from faults import Load, checksum, cli_env, get, index_command, serve, state_of, stop_server, write_records
+
 from policy_search import search as search_service
 from policy_search.stores.sqlite import SQLiteStore
 

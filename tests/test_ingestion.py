@@ -6,8 +6,8 @@ import shutil
 from datetime import date
 
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from indexer import Indexer
 from indexer.dates import parse_date
 from indexer.encoding import decode

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 
 from conftest import FIXTURES, make_store
+
 from indexer import Indexer
 from policy_search.schema import status_on
 

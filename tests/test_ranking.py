@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_search.store_query import Hit
 from policy_search.ranking import in_force_first, rerank, title_tier
 from policy_search.schema import Document
 from policy_search.search import make_request
+from policy_search.store_query import Hit
 
 DAY = date(2026, 1, 1)
 

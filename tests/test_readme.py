@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import PAYLOAD, ServedApp, hostile_documents, make_store
 from fastapi import Request
 from fastapi.testclient import TestClient
 
@@ -26,7 +27,6 @@ from search_api import create_app
 from search_api.limits import TokenBuckets, client_key
 from search_api.server import server_options
 
-from conftest import PAYLOAD, ServedApp, hostile_documents, make_store
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory) -> Iterator[SQLiteStore]:

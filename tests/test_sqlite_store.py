@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from conftest import sample_documents
+
 from indexer import Indexer
 from policy_search.search import make_request
 from policy_search.stores import IndexRecord

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import STORE_KINDS, law, make_store, sample_documents
+
 from indexer import Indexer
 from policy_search.fields import field_names
 from policy_search.search import make_request

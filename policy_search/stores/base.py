@@ -10,13 +10,13 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import Analyzer
-from policy_search.store_query import SearchRequest, SearchResult
 from policy_search.schema import Document, article_spans, articles_from_spans
+from policy_search.store_query import SearchRequest, SearchResult
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class Store(abc.ABC):
         never finished (killed, or its store went away), leaving families and links that
         may not be up to date."""
         unfinished = self.get_meta(_UNFINISHED_RUN) is not None
-        self.set_meta(_UNFINISHED_RUN, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.set_meta(_UNFINISHED_RUN, datetime.now(UTC).isoformat(timespec="seconds"))
         return unfinished
 
     def end_run(self) -> None:

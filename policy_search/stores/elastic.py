@@ -17,14 +17,13 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, helpers
-from elasticsearch import TransportError
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError, helpers
 
 from analyzers import Analyzer, shipped_analyzer
 from policy_search.fields import Field, get_field, stored_fields
-from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.ranking import TITLE_WEIGHT
 from policy_search.schema import STATUS_CONDITIONS, Document, Status
+from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.stores.base import (
     DocumentsRejected,
     IndexRecord,
@@ -76,7 +75,7 @@ def mappings() -> dict[str, Any]:
         # The token fields stay in _source too: partial updates (patch) rebuild a
         # document from its _source and would otherwise lose them.
         "dynamic": False,
-        "properties": {**_PROPERTIES, **{field.attribute: _KEYWORD for field in _stored_fields()}},
+        "properties": {**_PROPERTIES, **{_attribute(field): _KEYWORD for field in _stored_fields()}},
     }
 
 
@@ -84,9 +83,15 @@ def _stored_fields() -> list[Field]:
     return [*stored_fields(multi=False), *stored_fields(multi=True)]
 
 
+def _attribute(field: Field) -> str:
+    """The index field of a stored filter field: the document attribute that holds it."""
+    assert field.attribute is not None, f"{field.name} is computed, not stored"
+    return field.attribute
+
+
 def _internal() -> list[str]:
     """Fields kept out of _source in documents returned: what the index derives."""
-    derived = [field.attribute for field in _stored_fields() if field.attribute not in Document.model_fields]
+    derived = [_attribute(field) for field in _stored_fields() if field.attribute not in Document.model_fields]
     return [*_INTERNAL, *derived]
 
 # What a document without its text leaves out.
@@ -462,15 +467,16 @@ class ElasticsearchStore(Store):
                 filters[field] = {"bool": {"should": [_status_query(Status(v), request.valid_on) for v in values],
                                            "minimum_should_match": 1}}
             else:
-                filters[field] = {"terms": {get_field(field).attribute: values}}
+                filters[field] = {"terms": {_attribute(get_field(field)): values}}
         return filters
 
     def _facet_agg(self, request: SearchRequest, field: str, filters: dict[str, dict]) -> dict:
         others = [query for name, query in filters.items() if name != field]
+        inner: dict[str, Any]
         if field == "status":
             inner = {"filters": {"filters": {s.value: _status_query(s, request.valid_on) for s in STATUS_CONDITIONS}}}
         else:
-            inner = {"terms": {"field": get_field(field).attribute, "size": request.facet_size,
+            inner = {"terms": {"field": _attribute(get_field(field)), "size": request.facet_size,
                                "order": [{"_count": "desc"}, {"_key": "asc"}]}}
         return {"filter": {"bool": {"filter": others}}, "aggs": {"values": inner}}
 
@@ -535,7 +541,7 @@ def _source(record: IndexRecord) -> dict:
     source = doc.model_dump(mode="json")
     source.update(form.validity)
     # filter fields the document model does not hold (year): their values as stored
-    source.update({field.attribute: form.values[field.name] for field in _stored_fields()
+    source.update({_attribute(field): form.values[field.name] for field in _stored_fields()
                    if field.attribute not in source})
     source.update(
         family_id=form.family_id,

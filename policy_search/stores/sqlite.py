@@ -23,9 +23,9 @@ from typing import Any
 
 from analyzers import Analyzer, shipped_analyzer
 from policy_search.fields import get_field, stored_fields
-from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.ranking import TITLE_WEIGHT
 from policy_search.schema import STATUS_CONDITIONS, VALIDITY_FIELDS, Document, Status, articles_from_spans
+from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.stores.base import (
     IndexRecord,
     LookupField,

@@ -10,8 +10,9 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from policy_search.views import Health, Readiness
 from search_api.errors import error_response, error_responses
 
 router = APIRouter(tags=["health"])
@@ -20,13 +21,14 @@ router = APIRouter(tags=["health"])
 _READINESS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
 
-@router.get("/healthz", summary="The process is up")
-async def healthz() -> dict:
+@router.get("/healthz", summary="The process is up", response_model=Health)
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store answers and the index exists", responses=error_responses(503))
-async def readyz(request: Request) -> JSONResponse:
+@router.get("/readyz", summary="The store answers and the index exists", response_model=Readiness,
+            responses=error_responses(503))
+async def readyz(request: Request) -> Response:
     # the store from the app itself: a synchronous dependency would run in the shared pool
     store = request.app.state.store
     if await asyncio.wrap_future(_READINESS.submit(store.ready)):

@@ -16,10 +16,10 @@ from starlette.datastructures import QueryParams
 
 from policy_search import documents
 from policy_search import search as search_service
-from policy_search.store_query import MAX_RESULT_WINDOW, Sort, parse_day
 from policy_search.fields import all_fields, default_facets, field_names
 from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
+from policy_search.store_query import MAX_RESULT_WINDOW, Sort, parse_day
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
 from search_api.limits import rate_limit

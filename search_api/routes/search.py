@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from policy_search import search as search_service
-from policy_search.store_query import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_RESULT_WINDOW, Scope, Sort
 from policy_search.fields import Field, all_fields, field_names
+from policy_search.store_query import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, MAX_RESULT_WINDOW, Scope, Sort
+from policy_search.views import SearchResponse
 from search_api.deps import Day, StoreDep
 from search_api.errors import error_responses
 from search_api.limits import rate_limit
@@ -42,8 +43,8 @@ def make_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["search"], responses=error_responses(422, 503))
     Filters = Annotated[dict[str, list[str]], Depends(filter_parameters())]
 
-    @router.get("/search", summary="Full-text search with filters and facets", dependencies=[rate_limit("search")],
-                responses=error_responses(429))
+    @router.get("/search", summary="Full-text search with filters and facets", response_model=SearchResponse,
+                dependencies=[rate_limit("search")], responses=error_responses(429))
     def search(
         store: StoreDep,
         filters: Filters,

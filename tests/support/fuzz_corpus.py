@@ -71,7 +71,7 @@ def make_corpus(root: Path) -> list[Case]:
     write("valid/bom-then-gbk.html", b"\xef\xbb\xbf" + _page("字节序标记后是GBK的通知").encode("gb18030"),
           "index", "字节序标记后是GBK的通知")
     write("valid/utf8-bom.html", b"\xef\xbb\xbf" + _page("带字节序标记的通知").encode("utf-8"), "index", "带字节序标记的通知")
-    write("valid/cut-in-last-character.html", _page("末尾字符截断的通知").encode("utf-8") + "测".encode("utf-8")[:2],
+    write("valid/cut-in-last-character.html", _page("末尾字符截断的通知").encode("utf-8") + "测".encode()[:2],
           "index", "末尾字符截断的通知")
     write("valid/megabyte-line.html", _page("超长段落的通知", body="政务公开" * 250_000), "index", "超长段落的通知")
     write("valid/line-separator.jsonl", _record(title="含行分隔符的记录", body="第一段\u2028第二段\u2029第三段") + "\n",

@@ -1,0 +1,109 @@
+"""The JSON the HTTP API answers with, as typed models: the contract portals build on.
+
+The routes declare these as their response models, so that /openapi.json describes every
+answer and the contract tests (schemathesis) check every answer against it. The service
+builds the search answer as plain JSON types for speed (`search.search_response`), in
+these shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from policy_search.schema import Article, Kind, LinkedDocument, Status
+
+
+class DocumentFields(BaseModel):
+    """A document's public fields, with its status on the day asked about."""
+
+    id: str
+    kind: Kind
+    title: str
+    issuers: list[str]
+    doc_number: str | None
+    index_no: str | None
+    publish_date: date | None
+    written_date: date | None
+    effective_date: date | None
+    expiry_date: date | None
+    status: Status
+    status_label: str = Field(description="the status in Chinese (现行有效 …)")
+    is_current: bool = Field(description="in force on the day asked about")
+    level: str | None
+    doc_type: str | None
+    topics: list[str]
+    region: str | None
+    family_id: str = Field(description="versions of one regulation share it")
+    interprets: LinkedDocument | None = Field(description="for an interpretation: the policy it explains")
+    interpretations: list[LinkedDocument] = Field(description="for a policy: its interpretations")
+    disclosure: dict[str, str] = Field(description="公开形式, 公开时限, 责任部门 … where the source gives them")
+    source_url: str | None
+    source_path: str | None
+
+
+class SearchHit(DocumentFields):
+    title_html: str = Field(description="the title, escaped, with <mark> around matched words")
+    snippet_html: str = Field(description="a passage of the text, escaped, with <mark> around matched words")
+    score: float | None = Field(description="relevance; null when sorted by date")
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str = Field(description="the value as the pages show it")
+    count: int
+    selected: bool = Field(description="the search filters on this value")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    total: int
+    page: int
+    size: int
+    sort: str
+    valid_on: date
+    took_ms: int
+    results: list[SearchHit]
+    facets: dict[str, list[FacetValue]] = Field(description="counts per facet field; a field's own filter left out")
+
+
+class VersionSummary(BaseModel):
+    id: str
+    title: str
+    doc_number: str | None
+    publish_date: date | None
+    effective_date: date | None
+    expiry_date: date | None
+    status: Status
+    status_label: str
+    is_current: bool
+
+
+class DocumentView(DocumentFields):
+    body: str
+    articles: list[Article]
+    versions: list[VersionSummary] = Field(description="the regulation's versions, oldest first")
+
+
+class VersionsView(BaseModel):
+    family_id: str
+    versions: list[VersionSummary]
+
+
+class Suggestion(BaseModel):
+    text: str = Field(description="a title completing what was typed")
+    id: str = Field(description="the document it points at (the version in force where there is one)")
+
+
+class Suggestions(BaseModel):
+    suggestions: list[Suggestion]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    store: str
