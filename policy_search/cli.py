@@ -14,9 +14,9 @@ from indexer import FileLimits, Indexer, RunFailed
 from policy_search import __version__, documents
 from policy_search import search as search_service
 from policy_search.fields import all_fields, field_names
-from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
+from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
 

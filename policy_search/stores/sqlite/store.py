@@ -1,0 +1,365 @@
+"""The embedded store: one SQLite file, full text in FTS5, no server.
+
+Text is indexed as the space-separated tokens that `analyzers` produce, lower-cased and
+without punctuation, which FTS5's ascii tokenizer (the fastest; it splits on ASCII
+spaces and punctuation only) turns back into exactly those tokens, so Chinese words match
+as words. The full-text table is contentless: it holds the index of the tokens, not the
+tokens; the text itself is in `documents`, from which the tokens can be made again. A
+document's articles sit in their own column, read only with the full text. Facets are
+GROUP BY queries; multi-valued fields (issuers, topics) live in a side table. Status is
+evaluated in SQL from the validity dates for the day asked about.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from analyzers import Analyzer, shipped_analyzer
+from policy_search.schema import Document
+from policy_search.store_query import SearchRequest, SearchResult
+from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreMissing, StoreUnavailable
+from policy_search.stores.sqlite.schema import SCHEMA_VERSION, match_columns, schema_sql, schema_version
+from policy_search.stores.sqlite.sql import (
+    ALL_ROWS,
+    MATCHED_ROWS,
+    chunks_of,
+    facet_counts,
+    marks_for,
+    match_expression,
+    page_hits,
+    read_document,
+    where_clause,
+)
+from policy_search.stores.sqlite.writing import (
+    FULLTEXT_INSERT,
+    VALUE_INSERT,
+    delete_ids,
+    document_data,
+    document_insert_sql,
+    document_row,
+    rebuild_fulltext,
+    value_rows,
+)
+from policy_search.stores.stored import stored_form
+
+# Reads through the operating system's page cache, shared by every connection (one per server
+# thread), instead of each connection copying pages into a private cache of its own. SQLite
+# caps it at its compile-time maximum (2 GB by default); beyond that, reads go through the cache.
+MMAP_SIZE = 1 << 34
+# The page cache of the connection that indexes (see SQLiteStore.bulk), in KiB.
+BULK_CACHE_KIB = 64 * 1024
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, read_only: bool = False, analyzer: Analyzer | None = None) -> None:
+        """`read_only`: open the file read-only (searches, the server's readers), never
+        create it; where it does not exist, every read raises `StoreMissing`. `analyzer`:
+        what indexes and queries are cut with (default: the shipped dictionary and synonyms)."""
+        self.analyzer = analyzer or shipped_analyzer()
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.read_only = read_only
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    def __reduce__(self):
+        return SQLiteStore, (self.path, self.read_only, self.analyzer)
+
+    # --- connections -------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self.read_only and not self.path.is_file():
+                raise StoreMissing(self.path)  # checked on each try: an index run may make it
+            try:
+                if self.read_only:
+                    connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                                 check_same_thread=False, timeout=30)
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+                    connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+                connection.execute("PRAGMA foreign_keys = ON")
+                version = schema_version(connection)
+            except (OSError, sqlite3.Error) as error:
+                raise StoreUnavailable(f"cannot open the database file {self.path}",
+                                       "the index file cannot be opened") from error
+            if version is not None and version != SCHEMA_VERSION:
+                connection.close()
+                # An index written by another version would answer with wrong columns: refuse it
+                # on every path (reads too), with the way out.
+                advice = f"this version uses {SCHEMA_VERSION}: delete the file and index again"
+                raise StoreUnavailable(f"{self.path} holds an index of schema version {version}, {advice}",
+                                       f"the index file is of schema version {version}, {advice}")
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        try:
+            cursor = self._connection().cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                raise StoreUnavailable("the index does not exist; run `policy-search index` first") from error
+            raise StoreError("the embedded store failed to answer") from error
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"the database file {self.path} is not readable",
+                                   "the index file is not readable") from error
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def create(self) -> None:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.executescript(schema_sql())
+            cursor.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self._connection().commit()
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        # Commits do not wait for the disk during the run (a power cut may then cost the
+        # file: index again), and the page cache holds the hot pages of the growing indexes
+        # instead of reading them back from the write-ahead log. Measured on the corpus:
+        # 0.2-0.3 s of 5 saved by each. At the end a checkpoint puts everything on disk.
+        connection = self._connection()
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA cache_size = -2000")  # SQLite's default, 2 MB
+            with self._write_lock:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def optimize(self) -> None:
+        # Table statistics let the planner choose, per query, between scanning a facet's
+        # values and looking up those of the matching documents (5x apart either way).
+        # A sample of each index (analysis_limit) keeps this quick on large files.
+        with self._write_lock, self._cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit = 1000")
+            cursor.execute("ANALYZE")
+            self._connection().commit()
+
+    def drop(self) -> None:
+        with self._write_lock, self._cursor() as cursor:
+            cursor.executescript(
+                "DROP TABLE IF EXISTS documents_fts; DROP TABLE IF EXISTS document_values;"
+                "DROP TABLE IF EXISTS documents; DROP TABLE IF EXISTS meta;"
+            )
+            self._connection().commit()
+
+    def ready(self) -> bool:
+        if not self.path.exists():
+            return False
+        try:
+            with self._cursor() as cursor:
+                cursor.execute("SELECT 1 FROM documents LIMIT 1")
+            return True
+        except StoreError:
+            return False
+
+    # --- writing -----------------------------------------------------------------------
+
+    def upsert(self, records: Iterable[IndexRecord]) -> None:
+        # Rows are made before the write lock is taken, which is then held for the writes
+        # only: other processes of an indexing run are waiting to write theirs.
+        forms = [(record, stored_form(record.document)) for record in records]
+        rows = [(record, document_row(record, form), value_rows(form)) for record, form in forms]
+        insert = document_insert_sql()
+        with self._transaction() as cursor:
+            delete_ids(cursor, [record.document.id for record, _, _ in rows], self.analyzer)
+            for record, row, values in rows:
+                cursor.execute(insert, row)
+                rowid = cursor.lastrowid
+                cursor.executemany(VALUE_INSERT, [(rowid, field, value) for field, value in values])
+                cursor.execute(FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
+
+    def ensure_segmentation(self, fingerprint: str) -> int:
+        with self._transaction() as cursor:
+            row = cursor.execute("SELECT value FROM meta WHERE key = 'segmentation'").fetchone()
+            count = rebuild_fulltext(cursor, self.analyzer) if row is not None and row[0] != fingerprint else 0
+            cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segmentation', ?)", (fingerprint,))
+        return count
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._transaction() as cursor:
+            delete_ids(cursor, list(ids), self.analyzer)
+
+    def patch(self, updates: dict[str, dict[str, Any]]) -> None:
+        if not updates:
+            return
+        docs = self.get_many(updates.keys(), with_body=False)
+        with self._transaction() as cursor:
+            for doc_id, fields in updates.items():
+                doc = docs.get(doc_id)
+                if doc is None:
+                    continue
+                doc = doc.model_copy(update=fields)
+                cursor.execute(
+                    "UPDATE documents SET superseded_on = ?, data = ? WHERE id = ?",
+                    (stored_form(doc).validity["superseded_on"], document_data(doc), doc_id),
+                )
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get_many(self, ids: Iterable[str], with_body: bool = True, with_articles: bool = True) -> dict[str, Document]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        text = ("body, " if with_body else "'', ") + ("articles" if with_body and with_articles else "'[]'")
+        result: dict[str, Document] = {}
+        with self._cursor() as cursor:
+            for chunk in chunks_of(ids, 500):
+                rows = cursor.execute(
+                    f"SELECT data, {text} FROM documents WHERE id IN ({marks_for(chunk)})", chunk
+                ).fetchall()
+                for data, body, articles in rows:
+                    doc = read_document(data, body, articles)
+                    result[doc.id] = doc
+        return result
+
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(ids)
+        result: dict[str, str] = {}
+        with self._cursor() as cursor:
+            for chunk in chunks_of(ids, 500):
+                result.update(
+                    cursor.execute(
+                        f"SELECT id, content_hash FROM documents WHERE id IN ({marks_for(chunk)})", chunk
+                    ).fetchall()
+                )
+        return result
+
+    def family_versions(self, family_ids: Iterable[str]) -> dict[str, list[Document]]:
+        family_ids = list(dict.fromkeys(family_ids))
+        result: dict[str, list[Document]] = {family_id: [] for family_id in family_ids}
+        with self._cursor() as cursor:
+            for chunk in chunks_of(family_ids, 500):
+                rows = cursor.execute(
+                    f"SELECT family_id, data FROM documents WHERE family_id IN ({marks_for(chunk)})",
+                    chunk,
+                ).fetchall()
+                for family_id, data in rows:
+                    result[family_id].append(read_document(data))
+        return result
+
+    def shared_families(self, family_ids: Iterable[str]) -> set[str]:
+        shared: set[str] = set()
+        with self._cursor() as cursor:
+            for chunk in chunks_of(list(dict.fromkeys(family_ids)), 500):
+                shared.update(family_id for (family_id,) in cursor.execute(
+                    f"SELECT family_id FROM documents WHERE family_id IN ({marks_for(chunk)})"
+                    " GROUP BY family_id HAVING count(*) > 1", chunk))
+        return shared
+
+    def lookup(self, field: LookupField, values: Iterable[str]) -> dict[str, list[str]]:
+        values = list(dict.fromkeys(values))
+        result: dict[str, list[str]] = {value: [] for value in values}
+        if field == "doc_number_key":
+            sql = "SELECT d.doc_number_key, d.id FROM documents d WHERE d.doc_number_key IN ({})"
+        else:
+            sql = ("SELECT v.value, d.id FROM document_values v JOIN documents d ON d.rowid = v.doc_rowid"
+                   f" WHERE v.field = '{field}' AND v.value IN ({{}})")
+        with self._cursor() as cursor:
+            for chunk in chunks_of(values, 500):
+                rows = cursor.execute(sql.format(marks_for(chunk)) + " ORDER BY d.publish_date DESC, d.id", chunk)
+                for value, doc_id in rows:
+                    result[value].append(doc_id)
+        return result
+
+    def suggest(self, prefix_key: str, limit: int) -> list[Document]:
+        # a range over the (field, value) index: every value that starts with the prefix
+        sql = (
+            "SELECT DISTINCT d.data FROM document_values v JOIN documents d ON d.rowid = v.doc_rowid"
+            " WHERE v.field = 'suggest' AND v.value >= ? AND v.value < ?"
+            " ORDER BY length(d.title), d.publish_date DESC, d.id LIMIT ?"
+        )
+        with self._cursor() as cursor:
+            rows = cursor.execute(sql, (prefix_key, prefix_key + "\U0010ffff", limit)).fetchall()
+        return [read_document(data) for (data,) in rows]
+
+    def count(self) -> int:
+        with self._cursor() as cursor:
+            return cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def ids(self) -> list[str]:
+        with self._cursor() as cursor:
+            return [doc_id for (doc_id,) in cursor.execute("SELECT id FROM documents ORDER BY rowid")]
+
+    def get_meta(self, key: str) -> str | None:
+        with self._cursor() as cursor:
+            row = cursor.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._transaction() as cursor:
+            if value is None:
+                cursor.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- search ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        with self._cursor() as cursor:
+            try:
+                source = self._matching_rows(cursor, request)
+                where, params = where_clause(request, matched=source == MATCHED_ROWS)
+                total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+                hits = page_hits(cursor, request, source, where, params) if total else []
+                facets = {field: facet_counts(cursor, request, field, source) for field in request.facets}
+            finally:
+                self._connection().commit()  # ends the read snapshot the temporary table opened
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _matching_rows(self, cursor: sqlite3.Cursor, request: SearchRequest) -> str:
+        """Where the count, the page and the facets read from, as `<table> d`.
+
+        With words, the full-text match runs once into a temporary table (per connection,
+        so per thread) holding the columns that filters, sorts and facets read: each of
+        them then scans that narrow table instead of matching again and looking up every
+        matching row in the wide table (at 100,000 documents: 94 ms a search before, 59 after).
+        It also makes the answer's parts one consistent snapshot."""
+        if request.doc_number_key or not request.has_words:
+            return ALL_ROWS
+        matched = match_columns()
+        columns = ", ".join(matched)
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS matched (rowid INTEGER PRIMARY KEY, {columns})")
+        cursor.execute("DELETE FROM temp.matched")
+        cursor.execute(
+            f"INSERT INTO temp.matched SELECT d.rowid, {', '.join('d.' + c for c in matched)}"
+            " FROM documents d WHERE d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)",
+            [match_expression(request)])
+        return MATCHED_ROWS
