@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from importlib import metadata, resources
 from collections.abc import Callable
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
@@ -24,7 +26,11 @@ from conftest import ROOT, ServedApp, StandInServer, _index_fixtures, _indexed_s
 from policy_search.settings import Settings
 from search_api import create_app
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to policy-search-screenshots in the temporary folder, or, with
+# POLICY_SEARCH_SCREENSHOTS=docs, to docs/screenshots for the README: a test run does not
+# rewrite tracked files unless asked to.
+SCREENSHOTS = (ROOT / "docs" / "screenshots" if os.environ.get("POLICY_SEARCH_SCREENSHOTS") == "docs"
+               else Path(tempfile.gettempdir()) / "policy-search-screenshots")
 CHROMIUM = os.environ.get("POLICY_SEARCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRE_BROWSER = os.environ.get("POLICY_SEARCH_REQUIRE_BROWSER") == "1"
 
