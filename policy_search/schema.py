@@ -25,9 +25,10 @@ from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key
 class Kind(StrEnum):
     POLICY = "policy"
     INTERPRETATION = "interpretation"
+    OTHER = "other"  # news and service information of a portal: indexed, and easy to leave out
 
 
-KIND_LABELS = {Kind.POLICY: "政策文件", Kind.INTERPRETATION: "政策解读"}
+KIND_LABELS = {Kind.POLICY: "政策文件", Kind.INTERPRETATION: "政策解读", Kind.OTHER: "其他信息"}
 
 
 class Status(StrEnum):
