@@ -707,8 +707,8 @@ def _validity(fields: dict, script_status: str | None, text: str, expiry_values:
             issued = parse_date(match.group(1))
             break
     if "effective_date" not in fields:
-        effective = _EFFECTIVE.search(folded)
-        from_issue = _FROM_ISSUE.search(folded)
+        effective = _clause(_EFFECTIVE, folded)
+        from_issue = _clause(_FROM_ISSUE, folded)
         if effective and (not from_issue or effective.start() > from_issue.start()):
             fields["effective_date"] = parse_date(effective.group(1))
         elif from_issue:
@@ -717,8 +717,8 @@ def _validity(fields: dict, script_status: str | None, text: str, expiry_values:
                 fields["effective_date"] = base
     if "expiry_date" not in fields:
         explicit = _first_date(expiry_values)
-        until = _VALID_UNTIL.search(folded)
-        period = _VALID_FOR.search(folded)
+        until = _clause(_VALID_UNTIL, folded)
+        period = _clause(_VALID_FOR, folded)
         start = fields.get("effective_date")
         if explicit:
             fields["expiry_date"] = explicit
@@ -728,6 +728,19 @@ def _validity(fields: dict, script_status: str | None, text: str, expiry_values:
             fields["expiry_date"] = _years_later(start, _number(period.group(1)))
     if fields.get("declared_status") == "repealed" and fields.get("expiry_date") and "repealed_date" not in fields:
         fields["repealed_date"] = fields["expiry_date"]
+
+
+_OWN_CLAUSE = re.compile(r"本(实施)?(办法|通知|规定|细则|意见|方案|措施|决定|条例|公告|通告|规则|指引|标准|令)[^。；]*$")
+
+
+def _clause(pattern: re.Pattern, text: str) -> re.Match | None:
+    """Where the document says it of itself (本办法自…起施行，有效期5年), else the last
+    mention (the 附则 close a document; an earlier mention is usually about another one)."""
+    matches = list(pattern.finditer(text))
+    own = [m for m in matches if _OWN_CLAUSE.search(text[max(0, m.start() - 60) : m.start()])]
+    if own:
+        return own[0]
+    return matches[-1] if matches else None
 
 
 def _kind(title: str, meta: dict[str, str], lines: list[str], fields: dict, signed_by: list[str]) -> Kind:

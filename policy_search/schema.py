@@ -163,11 +163,18 @@ def suggest_keys(doc: Document) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
+# A notice that issues a document under its own title: …关于印发《X》的通知, …重新发布X的通知.
+WRAPPED_TITLE = re.compile(r"关于(?:印发|发布|重新发布|公布|修订印发)《?(.+?)》?的通知$")
+
+
 def link_keys(doc: Document) -> list[str]:
     """How an interpretation may name this policy: its document number or its title."""
     if doc.kind is not Kind.POLICY:
         return []
     keys = [f"title:{title_key(doc.title)}"]
+    wrapped = WRAPPED_TITLE.search(doc.title)
+    if wrapped:  # …关于印发《X》的通知 is what 解读《X》 names
+        keys.append(f"title:{title_key(wrapped.group(1))}")
     if doc.doc_number:
         keys.insert(0, f"number:{doc_number_key(doc.doc_number)}")
     return keys
