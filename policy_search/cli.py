@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     current.add_argument("title", help="full or short title, e.g. 公司法")
     current.add_argument("--on", type=_iso_date, help="the day, YYYY-MM-DD (default today)")
     current.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    inspect = commands.add_parser("inspect", help="print the record a file gives (JSON), without indexing it")
+    inspect.add_argument("paths", nargs="+", metavar="PAGE")
     return parser
 
 
@@ -148,12 +151,36 @@ def cmd_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """What the indexer reads from each file, as JSON: for staff checking their site's pages."""
+    from indexer.errors import ParseError
+    from indexer.pipeline import PARSERS
+    from policy_search.schema import public_fields
+
+    failed = 0
+    for path in map(Path, args.paths):
+        parser = PARSERS.get(path.suffix.lower())
+        try:
+            if parser is None:
+                raise ParseError(f"unsupported file type {path.suffix or '(none)'}")
+            docs = parser(path)
+        except (ParseError, OSError) as error:
+            print(f"{path}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
+            failed += 1
+            continue
+        for doc in docs:
+            record = {**public_fields(doc, date.today()), "interprets_ref": doc.interprets_ref}
+            print(json.dumps(record, ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from policy_search.search import InvalidRequest
     from policy_search.stores import StoreError
 
     args = build_parser().parse_args(argv)
-    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
+    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current,
+               "inspect": cmd_inspect}[args.command]
     try:
         return handler(args)
     except InvalidRequest as error:

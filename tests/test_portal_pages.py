@@ -432,3 +432,19 @@ def test_deeply_nested_pages_parse_and_keep_their_text(tmp_path):
 def test_a_page_without_text_is_an_error_not_a_crash(tmp_path):
     with pytest.raises(ParseError):
         _parse(tmp_path, _page("<div class='nav'><a href='/'>首页</a></div>"))
+
+
+def test_inspect_prints_the_record_a_page_gives_and_why_a_page_gives_none(capsys):
+    import json
+
+    from policy_search.cli import main
+
+    page = REAL / "thnet.gov.cn" / "11_公共租赁住房保障办法_穗府办规2024-13号.html"
+    assert main(["inspect", str(page)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    expected = PAGES["thnet.gov.cn/" + page.name]
+    assert {field: record[field] for field in ("title", "issuers", "doc_number", "effective_date")} == {
+        field: expected[field] for field in ("title", "issuers", "doc_number", "effective_date")}
+    assert record["status_label"] in ("现行有效", "失效") and expected["start"] in record["body"]
+    assert main(["inspect", str(LIST_PAGE)]) == 1
+    assert "skipped: list page" in capsys.readouterr().err
