@@ -23,7 +23,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -416,7 +416,12 @@ _LEVEL_BY_NUMBER = (
 
 
 def parse_portal_html(path: Path) -> list[Document]:
-    return [page_document(read_text(path), path)]
+    text = read_text(path)
+    try:
+        return [page_document(text, path)]
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError) as error:
+        # a page shaped as no page should be: reported with the file, never a crash of the run
+        raise ParseError(f"cannot read the page ({type(error).__name__}: {error})") from None
 
 
 def page_document(text: str, path: Path) -> Document:
@@ -434,6 +439,7 @@ def page_document(text: str, path: Path) -> Document:
     meta = _meta(root)
     script_status = _script_status(root)
     icon_dates = _icon_dates(root)
+    links = _labelled_links(root, _source_url(root, meta))
     etree.strip_elements(root, *_NOT_TEXT, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     lines = _lines(body_element)
     site = place_of(meta.get("sitename", "")) if meta.get("sitename") else None
@@ -497,7 +503,7 @@ def page_document(text: str, path: Path) -> Document:
         source_url=source_url,
         source_path=str(path),
         doc_type=_doc_type(title, kind),
-        interprets_ref=_interprets_ref(title, document_text, root) if kind is Kind.INTERPRETATION else None,
+        interprets_ref=_interprets_ref(title, document_text, links) if kind is Kind.INTERPRETATION else None,
         region=region,
         **{"level": level, **{k: v for k, v in fields.items() if k != "level"}},
     )
@@ -814,8 +820,38 @@ def _region(issuers: list[str], doc_number: str | None, site: Place | None) -> s
     return None
 
 
-def _interprets_ref(title: str, text: str, root) -> str | None:
+_POLICY_LINK = re.compile(r"(相关文件|相关政策|政策原文|文件原文|原文链接|原文|政策文件)\s*[:：]?\s*$")
+
+
+def _interprets_ref(title: str, text: str, links: list[tuple[str, str]]) -> str | None:
+    """How an interpretation names its policy: a link to the policy's page (相关文件：<a>),
+    else its number or title in the text."""
+    for label, href in links:
+        if _POLICY_LINK.search(label):
+            return href
     return interpretation_reference(title, text)
+
+
+def _text_of(element) -> str:
+    return "".join(element.itertext()) if isinstance(element.tag, str) else ""
+
+
+def _labelled_links(root, base: str | None) -> list[tuple[str, str]]:
+    """Links with the words just before them (相关解读：<a href=…>), as absolute http(s) URLs."""
+    found = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        url = urljoin(base, href) if base else href
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        before, parent = anchor.getprevious(), anchor.getparent()
+        words = (before.tail if before is not None else parent.text if parent is not None else "") or ""
+        if not words.strip() and before is not None:
+            words = _text_of(before)
+        if not words.strip() and parent is not None and parent.getprevious() is not None:
+            words = _text_of(parent.getprevious())
+        found.append((_clean(words)[-20:], url))
+    return found
 
 
 def _source_url(root, meta: dict[str, str]) -> str | None:

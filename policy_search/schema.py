@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -177,13 +178,24 @@ def link_keys(doc: Document) -> list[str]:
         keys.append(f"title:{title_key(wrapped.group(1))}")
     if doc.doc_number:
         keys.insert(0, f"number:{doc_number_key(doc.doc_number)}")
+    if doc.source_url:
+        keys.append(f"url:{url_key(doc.source_url)}")
     return keys
 
 
+def url_key(url: str) -> str:
+    """A page's address as pages link to it: host and path (http and https alike)."""
+    parts = urlsplit(url.strip())
+    return parts.netloc.lower() + (parts.path.rstrip("/") or "/")
+
+
 def reference_key(reference: str | None) -> str | None:
-    """The link key of an interpretation's reference to its policy (number or title)."""
+    """The link key of an interpretation's reference to its policy (number, title or the
+    policy page's address)."""
     if not reference or not reference.strip():
         return None
+    if reference.startswith(("http://", "https://")):
+        return f"url:{url_key(reference)}"
     if DOC_NUMBER_PATTERN.fullmatch(unicodedata.normalize("NFKC", reference.strip())):
         return f"number:{doc_number_key(reference)}"
     return f"title:{title_key(reference)}"

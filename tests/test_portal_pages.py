@@ -448,3 +448,19 @@ def test_inspect_prints_the_record_a_page_gives_and_why_a_page_gives_none(capsys
     assert record["status_label"] in ("现行有效", "失效") and expected["start"] in record["body"]
     assert main(["inspect", str(LIST_PAGE)]) == 1
     assert "skipped: list page" in capsys.readouterr().err
+
+
+def test_an_interpretation_links_to_the_policy_page_it_links_to(empty_store, tmp_path):
+    """相关文件：<a href=…> names the policy when neither its number nor its title does."""
+    policy = _page("<h1>某某市人民政府关于进一步优化营商环境的若干措施</h1>"
+                   f"<div class='content'>{_TEXT}</div>",
+                   "<meta name='Url' content='https://www.example.gov.cn/zcwj/content/post_8.html'>")
+    interpretation = _page(
+        "<h1>一图读懂：优化营商环境这样做</h1><div class='content'><p>一、总体要求</p><p>二、主要措施。</p>"
+        "<p>相关文件：<a href='/zcwj/content/post_8.html'>点击查看</a></p></div>",
+        "<meta name='Url' content='http://www.example.gov.cn/zcjd/content/post_9.html'>")
+    (tmp_path / "a.html").write_text(interpretation, encoding="utf-8")
+    (tmp_path / "b.html").write_text(policy, encoding="utf-8")
+    assert Indexer(empty_store, progress=False).index_paths([tmp_path]).failed == []
+    docs = {h.document.kind: h.document for h in empty_store.search(search_service.make_request(size=10)).hits}
+    assert docs[Kind.INTERPRETATION].interprets.id == docs[Kind.POLICY].id
