@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key
 
@@ -119,6 +119,16 @@ class Document(BaseModel):
     articles: list[Article] = Field(default_factory=list)
     source_url: str | None = None
     source_path: str | None = None
+
+    @field_validator("source_url")
+    @classmethod
+    def _web_address_only(cls, url: str | None) -> str | None:
+        """Only http(s) addresses: a javascript: or data: "URL" would run in the reader's
+        browser from the document page's link."""
+        if url is None:
+            return None
+        parts = urlsplit(url.strip())
+        return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
     @property
     def family(self) -> str:

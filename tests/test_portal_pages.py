@@ -464,3 +464,12 @@ def test_an_interpretation_links_to_the_policy_page_it_links_to(empty_store, tmp
     assert Indexer(empty_store, progress=False).index_paths([tmp_path]).failed == []
     docs = {h.document.kind: h.document for h in empty_store.search(search_service.make_request(size=10)).hits}
     assert docs[Kind.INTERPRETATION].interprets.id == docs[Kind.POLICY].id
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:text/html,x", "JaVaScRiPt:alert(1)"])
+def test_no_record_keeps_a_script_address_as_its_source(url):
+    from indexer.records import record_to_document
+
+    assert record_to_document({"title": "关于做好防汛工作的通知", "source_url": url}).source_url is None
+    assert record_to_document({"title": "关于做好防汛工作的通知", "source_url": "https://www.example.gov.cn/a"}
+                              ).source_url == "https://www.example.gov.cn/a"
