@@ -31,7 +31,7 @@ from lxml import etree
 
 from analyzers import normalize_doc_number
 from analyzers.normalize import DOC_NUMBER_PATTERN
-from indexer.dates import DATE_PATTERN, find_dates, parse_date
+from indexer.dates import DATE_PATTERN, chinese_number, parse_date
 from indexer.encoding import read_text
 from indexer.errors import NotADocument, ParseError
 from indexer.metadata import INTERPRETATION_TITLE, field_of, interpretation_reference, normalize_label, to_fields
@@ -274,7 +274,6 @@ _EFFECTIVE = re.compile(r"自\s*((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s
 _FROM_ISSUE = re.compile(r"自(印发|发布|公布)之日起(?:施行|实施|执行|生效)")
 _VALID_FOR = re.compile(r"有效期(?:为)?\s*([一二三四五六七八九十\d]{1,3})\s*年")
 _VALID_UNTIL = re.compile(r"有效期(?:至|到|截至)\s*((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
-_CHINESE_NUMBERS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
 
 
 def _is_org(text: str) -> bool:
@@ -303,12 +302,7 @@ def _signature(lines: list[str]) -> tuple[list[str], date | None]:
 
 
 def _number(value: str) -> int:
-    if value.isdigit():
-        return int(value)
-    if "十" in value:
-        tens, _, units = value.partition("十")
-        return (_CHINESE_NUMBERS.get(tens, 1) if tens else 1) * 10 + _CHINESE_NUMBERS.get(units, 0)
-    return _CHINESE_NUMBERS.get(value, 0)
+    return int(value) if value.isdigit() else chinese_number(value)
 
 
 def _years_later(day: date, years: int) -> date:
@@ -403,7 +397,6 @@ _TRAILING = re.compile(r"[（(](试行|暂行|修订|修正|征求意见稿|\d{4
 _GENERIC_TITLE = re.compile(r"门户网站|人民政府网|政府网$|网站$|^首页$|信息公开$")
 _REPOST = re.compile(r"^[（(【\[]\s*转载\s*[）)】\]]\s*")
 _LIST_PAGER = re.compile(r"下一页|尾页|最后一页|末页|共\s*\d+\s*页|第\s*\d+\s*页")
-_DATED_ITEM = re.compile(r"^\[?\s*(?:19|20)\d\d[-./年]\d{1,2}[-./月]\d{1,2}日?\s*\]?$")
 _INTERPRETATION_COLUMN = re.compile(r"解读")
 _NOT_INTERPRETATION_COLUMN = re.compile(r"及解读|和解读|与解读")
 _LEVEL_BY_NUMBER = (
