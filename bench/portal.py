@@ -3,7 +3,7 @@ and `policy-search index` of the pages into a fresh embedded store.
 
     .venv/bin/python bench/portal.py [--rounds 5] [--compare] [PATH]
 
-PATH defaults to fixtures/portal-real (35 real pages of Guangzhou government sites).
+PATH defaults to tests/data/portal-real (35 real pages of Guangzhou government sites).
 `--compare` also measures the main-content extractors on the raw pages, without the parser's
 own clean-up: for each page of tests/test_portal_pages.py, whether the text opens and ends
 as the page's does and holds none of its chrome (readability-lxml is measured where it is
@@ -31,7 +31,7 @@ from indexer.portal_html import parse_portal_html
 from policy_search.stores.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PAGES = ROOT / "fixtures" / "portal-real"
+DEFAULT_PAGES = ROOT / "tests" / "data" / "portal-real"
 
 
 def parse_seconds(pages: list[Path]) -> tuple[float, int]:

@@ -1,4 +1,4 @@
-"""Real pages of eight Guangzhou government sites (fixtures/portal-real, copied byte for byte
+"""Real pages of eight Guangzhou government sites (tests/data/portal-real, copied byte for byte
 from ../shared/corpus/portal-pages; provenance in its MANIFEST.tsv), read as a careful person
 reads them: each test states what the page itself says, field by field, and checks the
 record the indexer made of it on both stores.
@@ -15,14 +15,14 @@ from datetime import date
 
 import pytest
 
-from conftest import FIXTURES, ROOT, STORE_KINDS, _indexed_store
+from conftest import ROOT, STORE_KINDS, _indexed_store
 from indexer import Indexer
 from indexer.errors import NotADocument, ParseError
 from indexer.portal_html import page_document, parse_portal_html
 from policy_search import search as search_service
 from policy_search.schema import KIND_LABELS, Kind, status_on
 
-REAL = FIXTURES / "portal-real"
+REAL = ROOT / "tests" / "data" / "portal-real"
 LIST_PAGE = ROOT / "tests" / "data" / "portal-list" / "rsj.gz.gov.cn" / "20b_广州劳动仲裁服务指南_目录.html"
 
 GZ, TIANHE = "广东省广州市", "广东省广州市天河区"
