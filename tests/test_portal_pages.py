@@ -275,6 +275,12 @@ def test_each_page_gives_the_record_it_states(real_store, page):
         assert status_on(doc, date.fromisoformat(day)).value == status, f"{page}: status on {day}"
 
 
+def test_an_attachment_table_with_a_classification_column_is_text_not_metadata(real_store):
+    doc = _stored(real_store, "gz.gov.cn/10b_广州门特费用范围标准_穗医保规字2019-4号.html")
+    assert doc.topics == []  # its 分类 column is not 主题分类
+    assert re.search(r"分类 \| 病种名称.*\n.*高血压病", doc.body)
+
+
 def test_statuses_change_on_their_day_in_the_store_without_reindexing(real_store):
     """The store itself answers which documents are in force on a day: 穗建规字〔2024〕5号
     (有效期5年, 失效日期 2029-03-03) is found in force before and expired after."""
