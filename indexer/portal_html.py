@@ -64,7 +64,7 @@ _CHROME_TAIL = re.compile(r"^(相关(附件|新闻|链接|文章|阅读|信息)|
                           r"粤公网安备|联系我们|网站地图|扫一扫|标签[:：]?$|上一篇|下一篇)")
 _LINK_BOXES = frozenset(("ul", "ol", "dl", "div", "table", "section", "td"))
 _ATTACHMENT = re.compile(r"\.(docx?|xlsx?|pdf|wps|zip|rar|ofd|et)\b|附件", re.I)
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\u3000]+")
+_SPACES = re.compile(r"[\s\u200b]+")
 
 _MAX_DEPTH = 64
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
@@ -200,6 +200,10 @@ _LABEL_AT = re.compile(
 _BARE_LABEL = re.compile(r"^(" + "|".join(r"\s*".join(map(re.escape, word)) for word in _LABEL_WORDS) + r")\s*[:：]?$")
 
 
+_LEADING_DATE = re.compile(r"(?:19|20)\d\d\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?\s+")
+_VALUE_END = re.compile(r"\s+[\u4e00-\u9fff]{2,6}\s*[:：]|[【\[|｜]")
+
+
 def _field(label: str) -> str | None:
     return _PAGE_LABELS.get(normalize_label(label)) or field_of(label)
 
@@ -207,12 +211,18 @@ def _field(label: str) -> str | None:
 def _label_pairs(line: str) -> list[tuple[str, str]] | None:
     """`label：value` pairs of a line that starts with a label (several may share a line:
     发布日期：… 文章来源：…), or None when it does not start with one."""
+    pairs = []
+    dated = _LEADING_DATE.match(line)  # 2024-01-05 09:30 来源：…: the date of the page
+    if dated and _LABEL_AT.match(line, dated.end()):
+        pairs.append(("发布日期", dated.group(0).strip()))
+        line = line[dated.end() :]
     matches = list(_LABEL_AT.finditer(line))
     if not matches or matches[0].start() != 0:
         return None
-    pairs = []
     for match, following in zip(matches, [*matches[1:], None]):
-        value = line[match.end() : following.start() if following else len(line)].strip()
+        value = line[match.end() : following.start() if following else len(line)]
+        # what follows on the line is not the value: 浏览次数：…, 【字体：大 中 小】, | 分享
+        value = _VALUE_END.split(value, maxsplit=1)[0].strip()
         pairs.append((normalize_label(match.group(1)), value))
     return pairs
 
@@ -657,11 +667,11 @@ def _first_date(values: list[str]) -> date | None:
 
 
 def _date_under_title(lines: list[str], title: str) -> date | None:
-    """A date printed alone on a line right under the title (2025-10-17 09:00:00)."""
+    """A date that opens one of the lines right under the title."""
     for index, line in enumerate(lines):
         if line == title:
             for following in lines[index + 1 : index + 4]:
-                if DATE_PATTERN.match(following) and len(following) <= 22:
+                if DATE_PATTERN.match(following):  # 2025-10-17 09:00:00, 2024-01-05 来源：…
                     return parse_date(following)
     return None
 

@@ -479,3 +479,11 @@ def test_no_record_keeps_a_script_address_as_its_source(url):
     assert record_to_document({"title": "关于做好防汛工作的通知", "source_url": url}).source_url is None
     assert record_to_document({"title": "关于做好防汛工作的通知", "source_url": "https://www.example.gov.cn/a"}
                               ).source_url == "https://www.example.gov.cn/a"
+
+
+def test_a_label_value_ends_where_the_next_item_of_its_line_begins(tmp_path):
+    doc = _parse(tmp_path, _page(
+        "<h1>关于做好防汛工作的通知</h1><div class='info'>2023-04-05 09:30 来源：某某县应急管理局 浏览次数：1024"
+        " 【字体：大 中 小】</div>"
+        f"<div class='content'>{_TEXT}</div>"))
+    assert doc.issuers == ["某某县应急管理局"] and doc.publish_date == date(2023, 4, 5)
