@@ -404,6 +404,8 @@ _DOC_TYPES = ("实施细则", "实施办法", "实施方案", "指导意见", "�
               "条例", "细则", "规划", "批复", "函", "规则", "规程", "决议", "命令", "措施", "准则", "纲要", "章程", "解释",
               "法", "令")
 _TRAILING = re.compile(r"[（(](试行|暂行|修订|修正|征求意见稿|\d{4}年修订|\d{4}年修正)[)）]$")
+_TITLE_NAMES = re.compile(r"(^|[\s_-])(title|tit|bt|biaoti|article-?title|news-?title|detail-?title|con-?title)"
+                          r"($|[\s_-])", re.I)
 _GENERIC_TITLE = re.compile(r"门户网站|人民政府网|政府网$|网站$|^首页$|信息公开$")
 _REPOST = re.compile(r"^[（(【\[]\s*转载\s*[）)】\]]\s*")
 _LIST_PAGER = re.compile(r"下一页|尾页|最后一页|末页|共\s*\d+\s*页|第\s*\d+\s*页")
@@ -563,14 +565,17 @@ def _title(root, meta: dict[str, str], lines: list[str]) -> tuple[str | None, bo
     """The title, and whether the page marks the document as reposted (（转载）…)."""
     site = meta.get("sitename", "")
     candidates = [meta.get("articletitle")]
-    for element in root.iter("h1", "h2"):
-        candidates.append(_clean("".join(element.itertext())))
+    candidates += [_clean("".join(element.itertext())) for element in root.iter("h1")]
+    candidates += [_clean("".join(element.itertext())) for element in root.iter("div", "p", "span", "td", "strong")
+                   if _TITLE_NAMES.search(_names(element)) and len(element) <= 3]
     page_title = root.find(".//title")
     if page_title is not None and page_title.text:
         candidates.append(_title_of_page(_clean(page_title.text), site, meta.get("columnname", "")))
+    candidates += [_clean("".join(element.itertext())) for element in root.iter("h2")]
     for candidate in candidates:
         candidate = _clean(candidate or "")
-        if len(candidate) < 4 or _GENERIC_TITLE.search(candidate) or candidate in (site, meta.get("columnname")):
+        if len(candidate) < 4 or len(candidate) > 150 or _GENERIC_TITLE.search(candidate) \
+                or candidate in (site, meta.get("columnname")) or _is_org(candidate):  # a site's name
             continue
         if re.search(r"位置|首页\s*[>›»]|^首页", candidate):  # a breadcrumb in an <h1>
             continue
@@ -604,7 +609,12 @@ def _body_lines(root, title: str) -> list[str]:
         if (len(line) <= 40 and _CHROME_LINE.match(line)) or not line.strip("| "):
             continue
         kept.append(line)
-    while kept and (kept[0] == title or _is_breadcrumb(kept[0])):
+    # what an extractor keeps above the title (a home link, a breadcrumb) is not the text
+    heading = next((i for i, line in enumerate(kept[:15]) if line == title), None)
+    if heading is not None and all(len(line) <= 20 and not re.search(r"[，。；：:]|〔|令", line)
+                                   for line in kept[:heading]):
+        del kept[: heading + 1]
+    while kept and _is_breadcrumb(kept[0]):
         kept.pop(0)
     return kept
 

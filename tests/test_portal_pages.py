@@ -487,3 +487,26 @@ def test_a_label_value_ends_where_the_next_item_of_its_line_begins(tmp_path):
         " 【字体：大 中 小】</div>"
         f"<div class='content'>{_TEXT}</div>"))
     assert doc.issuers == ["某某县应急管理局"] and doc.publish_date == date(2023, 4, 5)
+
+
+_SIGNED = _TEXT + "<p style='text-align:right'>某某市人民政府办公室</p><p style='text-align:right'>2024年3月1日</p>"
+
+
+def test_a_title_element_when_the_title_tag_is_only_the_sites_name(tmp_path):
+    doc = _parse(tmp_path, _page(
+        "<div class='bt'>关于做好防汛工作的通知</div>"
+        "<div class='xx'>文号：某政办〔2024〕5号 发布日期：2024年03月02日</div>"
+        f"<div class='con'>{_SIGNED}</div>", "<title>某某市人民政府</title>"))
+    assert (doc.title, doc.doc_number, doc.publish_date) == ("关于做好防汛工作的通知", "某政办〔2024〕5号", date(2024, 3, 2))
+    assert (doc.issuers, doc.written_date, doc.kind) == (["某某市人民政府办公室"], date(2024, 3, 1), Kind.POLICY)
+    assert doc.body.startswith("各区人民政府") and doc.body.endswith("2024年3月1日")
+
+
+def test_what_an_extractor_keeps_above_the_title_is_not_text(tmp_path):
+    doc = _parse(tmp_path, _page(
+        "<div class='top'><a href='/'>首页</a></div><div class='article'><h1 class='title'>关于做好防汛工作的通知</h1>"
+        "<div class='info'><span>发布时间：2024-03-02</span><span>来源：某某市人民政府办公室</span>"
+        "<span>浏览次数：<script>document.write(1)</script></span></div>"
+        f"<div id='zoom'>{_SIGNED}</div></div><div class='foot'>主办单位：某某市人民政府 网站标识码：123</div>",
+        "<title>关于做好防汛工作的通知_某某市人民政府</title>"))
+    assert doc.publish_date == date(2024, 3, 2) and doc.body.startswith("各区人民政府")
