@@ -403,7 +403,8 @@ def _expanded(name: str, site: Place | None) -> str:
 _DOC_TYPES = ("实施细则", "实施办法", "实施方案", "指导意见", "通知", "意见", "办法", "规定", "决定", "方案", "通告", "公告",
               "条例", "细则", "规划", "批复", "函", "规则", "规程", "决议", "命令", "措施", "准则", "纲要", "章程", "解释",
               "法", "令")
-_TRAILING = re.compile(r"[（(](试行|暂行|修订|修正|征求意见稿|\d{4}年修订|\d{4}年修正)[)）]$")
+_TRAILING = re.compile(r"[（(](试行|暂行|修订|修正|征求意见稿|\d{4}年(修订|修正|版)?|"
+                       r"\d{4}\s*[-—–－~至]\s*\d{4}\s*年?)[)）]$")
 _TITLE_NAMES = re.compile(r"(^|[\s_-])(title|tit|bt|biaoti|article-?title|news-?title|detail-?title|con-?title)"
                           r"($|[\s_-])", re.I)
 _GENERIC_TITLE = re.compile(r"门户网站|人民政府网|政府网$|网站$|^首页$|信息公开$")
