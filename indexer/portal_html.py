@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import htmldate
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -489,7 +490,7 @@ def page_document(text: str, path: Path) -> Document:
 
     issuers = _issuers(signed_by, special, meta, site, order_number, reposted)
     publish = (promulgated_on or _first_date(special["publish_date"]) or parse_date(meta.get("pubdate"))
-               or _time_pubdate(root) or icon_dates or _date_under_title(lines, title))
+               or _time_pubdate(root) or icon_dates or _date_under_title(lines, title) or _marked_up_date(root))
     if publish:
         fields["publish_date"] = publish
     if signed_on and "written_date" not in fields:
@@ -671,6 +672,13 @@ def _locate(lines: list[str], body_lines: list[str]) -> tuple[int, int]:
     last = body_lines[-1]
     end = next((i + 1 for i in range(len(lines) - 1, start - 1, -1) if same(lines[i], last)), start + 1)
     return start, max(end, start + 1)
+
+
+def _marked_up_date(root) -> date | None:
+    """The publication date in other markup (article:published_time, DC.date, publishdate
+    meta tags …), as htmldate reads it without searching the text."""
+    found = htmldate.find_date(root, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+    return date.fromisoformat(found) if found else None
 
 
 def _first_date(values: list[str]) -> date | None:

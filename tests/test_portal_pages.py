@@ -510,3 +510,9 @@ def test_what_an_extractor_keeps_above_the_title_is_not_text(tmp_path):
         f"<div id='zoom'>{_SIGNED}</div></div><div class='foot'>主办单位：某某市人民政府 网站标识码：123</div>",
         "<title>关于做好防汛工作的通知_某某市人民政府</title>"))
     assert doc.publish_date == date(2024, 3, 2) and doc.body.startswith("各区人民政府")
+
+
+def test_a_publication_date_in_other_meta_tags(tmp_path):
+    doc = _parse(tmp_path, _page(f"<h1>关于做好防汛工作的通知</h1><div class='content'>{_TEXT}</div>",
+                                 "<meta name='publishdate' content='2024-05-06'>"))
+    assert doc.publish_date == date(2024, 5, 6)
