@@ -500,7 +500,8 @@ def page_document(text: str, path: Path) -> Document:
     kind = _kind(title, meta, lines, fields, signed_by)
     source_url = _source_url(root, meta)
     region = _region(issuers, fields.get("doc_number"), site)
-    level = _level(fields.get("doc_number"), meta, lines[:start]) if kind is Kind.POLICY else None
+    if kind is Kind.POLICY and not fields.get("level"):  # a labelled 效力等级 stands
+        fields["level"] = _level(fields.get("doc_number"), meta, lines[:start])
     return Document(
         id=make_id("html", source_url or fields.get("index_no") or path.name, title),
         kind=kind,
@@ -512,7 +513,7 @@ def page_document(text: str, path: Path) -> Document:
         doc_type=_doc_type(title, kind),
         interprets_ref=_interprets_ref(title, document_text, links) if kind is Kind.INTERPRETATION else None,
         region=region,
-        **{"level": level, **{k: v for k, v in fields.items() if k != "level"}},
+        **fields,
     )
 
 
@@ -548,7 +549,7 @@ def _icon_dates(root) -> date | None:
         text = "".join(element.itertext()) + (element.tail or "")
         following = element.getnext()
         if following is not None:
-            text += " " + "".join(following.itertext())
+            text += " " + _text_of(following)
         day = parse_date(text)
         if day:
             return day
