@@ -16,7 +16,7 @@ measure, which make up most of a large policy collection, rather than of a law.
 Each collection is indexed with the normal pipeline (`Indexer.index_paths`, two worker
 processes) into Elasticsearch and, up to --sqlite-max documents, into the embedded store;
 then two-word queries with the default facets are timed one at a time, against the
-store alone and through `policy_search.search.search` (ranking, highlighting, body).
+store alone and through `policy_search.search.search_response` (ranking, highlighting, body).
 Results: a table, and bench/results/growth.json.
 """
 

@@ -10,7 +10,7 @@ uses --store-url as it is. Then, for each number of concurrent clients (closed l
 client sends its next request when the answer to the last one has arrived), three modes:
 
 - "store": `Store.search` with the request: the engine's query, count and facets only;
-- "library": `policy_search.search.search` in this process: what the API route calls (the
+- "library": `policy_search.search.search_response` in this process: what the API route calls (the
   store's queries plus ranking, highlighting and the response body); everything but HTTP;
 - "api": `policy-search serve --workers N` in its own processes, clients on keep-alive
   HTTP connections from this process, latency measured at the client.

@@ -15,7 +15,7 @@ DATE_PATTERN = re.compile(
 _CHINESE_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 
 
-def _chinese_number(text: str) -> int:
+def chinese_number(text: str) -> int:
     if "十" in text:
         tens, _, units = text.partition("十")
         return (_CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CHINESE_DIGITS.get(units, 0) if units else 0)
@@ -37,7 +37,7 @@ def find_dates(text: str) -> list[tuple[int, date]]:
     for match in _CHINESE_DATE.finditer(text):
         try:
             year = int("".join(str(_CHINESE_DIGITS[c]) for c in match.group(1)))
-            found.append((match.start(), date(year, _chinese_number(match.group(2)), _chinese_number(match.group(3)))))
+            found.append((match.start(), date(year, chinese_number(match.group(2)), chinese_number(match.group(3)))))
         except (KeyError, ValueError):
             continue
     return sorted(found, key=lambda item: item[0])

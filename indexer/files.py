@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzers import Analyzer
-from indexer.errors import ParseError
+from indexer.errors import NotADocument, ParseError
 from indexer.json_feed import parse_json_feed
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.legal_database import parse_legal_database_record
@@ -52,6 +52,7 @@ class FileLimits:
 class Failure:
     path: str
     reason: str
+    skipped: bool = False  # read fine, but not a document (a portal's list page): no failure
 
 
 class ParseTimeout(Exception):
@@ -73,6 +74,8 @@ def prepare_file(path: Path, analyzer: Analyzer, limits: FileLimits = FileLimits
                 docs = [doc.model_copy(update={"source_path": shown}) if doc.source_path == str(path) else doc
                         for doc in docs]
             records = [IndexRecord.of(doc, analyzer) for doc in docs]
+    except NotADocument as error:
+        return Failure(shown, str(error), skipped=True)
     except ParseError as error:
         return Failure(shown, str(error))
     except ParseTimeout:

@@ -72,7 +72,7 @@ class Indexer:
             with self.store.bulk(), worker_pool(self.store, self.workers, self.limits, len(files)) as (pool, index):
                 with self._bar(total=len(files), desc="indexing", unit="file") as bar:
                     for chunk, outcome in zip(chunks, pool.map(index, chunks)):
-                        summary.failed.extend(outcome.failed)
+                        summary.add_failures(outcome.failed)
                         run.add_chunk(outcome)
                         bar.update(len(chunk))
                 run.rewrite_out_of_order(files, self.limits)

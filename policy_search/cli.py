@@ -10,10 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from analyzers import analyzer_for
-from indexer import FileLimits, Indexer, RunFailed
+from indexer import Failure, FileLimits, Indexer, RunFailed
+from indexer.files import PARSERS, prepare_file
 from policy_search import __version__, documents
 from policy_search import search as search_service
 from policy_search.fields import all_fields, field_names
+from policy_search.schema import public_fields
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
 from policy_search.store_query import MAX_PAGE_SIZE
@@ -70,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     current.add_argument("title", help="full or short title, e.g. 公司法")
     current.add_argument("--on", type=_iso_date, help="the day, YYYY-MM-DD (default today)")
     current.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    inspect = commands.add_parser("inspect", help="print the record a file gives (JSON), without indexing it")
+    inspect.add_argument("paths", nargs="+", metavar="PAGE")
     return parser
 
 
@@ -112,9 +117,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(summary.describe())
     for failure in summary.failed:
         print(f"  failed: {failure.path}: {failure.reason}", file=sys.stderr)
+    for skipped in summary.skipped:
+        print(f"  {skipped.path}: {skipped.reason}", file=sys.stderr)  # the reason says "skipped: …"
     if args.report:
         args.report.write_text(
-            json.dumps([f.__dict__ for f in summary.failed], ensure_ascii=False, indent=2), encoding="utf-8"
+            json.dumps([f.__dict__ for f in summary.failed + summary.skipped], ensure_ascii=False, indent=2),
+            encoding="utf-8"
         )
     if run_error:
         print(f"policy-search: the indexing run stopped: {run_error}. The documents counted above were "
@@ -190,9 +198,31 @@ def _missing_store(error: StoreMissing, args: argparse.Namespace) -> str:
     return message
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """What the indexer reads from each file, as JSON, without indexing it: for staff
+    checking their site's pages. Exit 1 when a file gives no record (the reason is printed)."""
+    settings = get_settings()
+    limits = FileLimits(max_bytes=int(settings.max_file_mb * 1024 * 1024), parse_seconds=settings.parse_seconds)
+    analyzer = analyzer_for(settings.analyzer_config)
+    failed = 0
+    for path in map(Path, args.paths):
+        result = prepare_file(path, analyzer, limits) if path.suffix.lower() in PARSERS else Failure(
+            str(path), f"unsupported file type {path.suffix or '(none)'}")
+        if isinstance(result, Failure):
+            print(f"{result.path}: {result.reason}", file=sys.stderr)
+            failed += 1
+            continue
+        for record in result:
+            doc = record.full_document()
+            print(json.dumps({**public_fields(doc, date.today()), "interprets_ref": doc.interprets_ref},
+                             ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current}[args.command]
+    handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current,
+               "inspect": cmd_inspect}[args.command]
     try:
         status = handler(args)
         sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit

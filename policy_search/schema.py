@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key
 
@@ -25,9 +26,10 @@ from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key
 class Kind(StrEnum):
     POLICY = "policy"
     INTERPRETATION = "interpretation"
+    OTHER = "other"  # news and service information of a portal: indexed, and easy to leave out
 
 
-KIND_LABELS = {Kind.POLICY: "政策文件", Kind.INTERPRETATION: "政策解读"}
+KIND_LABELS = {Kind.POLICY: "政策文件", Kind.INTERPRETATION: "政策解读", Kind.OTHER: "其他信息"}
 
 
 class Status(StrEnum):
@@ -118,6 +120,16 @@ class Document(BaseModel):
     source_url: str | None = None
     source_path: str | None = None
 
+    @field_validator("source_url")
+    @classmethod
+    def _web_address_only(cls, url: str | None) -> str | None:
+        """Only http(s) addresses: a javascript: or data: "URL" would run in the reader's
+        browser from the document page's link."""
+        if url is None:
+            return None
+        parts = urlsplit(url.strip())
+        return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
     @property
     def family(self) -> str:
         return self.family_id or self.id
@@ -162,20 +174,38 @@ def suggest_keys(doc: Document) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
+# A notice that issues a document under its own title: …关于印发《X》的通知, …重新发布X的通知.
+WRAPPED_TITLE = re.compile(r"关于(?:印发|发布|重新发布|公布|修订印发)《?(.+?)》?的通知$")
+
+
 def link_keys(doc: Document) -> list[str]:
     """How an interpretation may name this policy: its document number or its title."""
     if doc.kind is not Kind.POLICY:
         return []
     keys = [f"title:{title_key(doc.title)}"]
+    wrapped = WRAPPED_TITLE.search(doc.title)
+    if wrapped:  # …关于印发《X》的通知 is what 解读《X》 names
+        keys.append(f"title:{title_key(wrapped.group(1))}")
     if doc.doc_number:
         keys.insert(0, f"number:{doc_number_key(doc.doc_number)}")
+    if doc.source_url:
+        keys.append(f"url:{url_key(doc.source_url)}")
     return keys
 
 
+def url_key(url: str) -> str:
+    """A page's address as pages link to it: host and path (http and https alike)."""
+    parts = urlsplit(url.strip())
+    return parts.netloc.lower() + (parts.path.rstrip("/") or "/")
+
+
 def reference_key(reference: str | None) -> str | None:
-    """The link key of an interpretation's reference to its policy (number or title)."""
+    """The link key of an interpretation's reference to its policy (number, title or the
+    policy page's address)."""
     if not reference or not reference.strip():
         return None
+    if reference.startswith(("http://", "https://")):
+        return f"url:{url_key(reference)}"
     if DOC_NUMBER_PATTERN.fullmatch(unicodedata.normalize("NFKC", reference.strip())):
         return f"number:{doc_number_key(reference)}"
     return f"title:{title_key(reference)}"
