@@ -25,9 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import htmldate
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from analyzers import normalize_doc_number
@@ -597,6 +595,8 @@ def _title_of_page(text: str, site: str, column: str) -> str:
 def _body_lines(root, title: str) -> list[str]:
     """The document's text as lines: the main content as trafilatura finds it, without the
     chrome lines it keeps and without what follows the text (related links, footers)."""
+    import trafilatura  # imported with the first page (0.4 s): not every run reads HTML
+
     extracted = trafilatura.extract(root, include_tables=True, include_comments=False, include_links=False,
                                     include_images=False, deduplicate=False)
     lines = [_clean(line) for line in (extracted or "").split("\n")]
@@ -678,6 +678,8 @@ def _locate(lines: list[str], body_lines: list[str]) -> tuple[int, int]:
 def _marked_up_date(root) -> date | None:
     """The publication date in other markup (article:published_time, DC.date, publishdate
     meta tags …), as htmldate reads it without searching the text."""
+    import htmldate  # imported with the first page that needs it: not every run reads HTML
+
     found = htmldate.find_date(root, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
     return date.fromisoformat(found) if found else None
 
