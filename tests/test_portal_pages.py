@@ -14,8 +14,8 @@ import shutil
 from datetime import date
 
 import pytest
-
 from conftest import ROOT, STORE_KINDS, _indexed_store
+
 from indexer import Indexer
 from indexer.errors import NotADocument, ParseError
 from indexer.portal_html import page_document, parse_portal_html
