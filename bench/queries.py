@@ -43,6 +43,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ from policy_search.stores import open_store  # noqa: E402
 DEFAULT_PATHS = [ROOT.parent / "shared" / "corpus" / "lawrefbook", ROOT / "fixtures"]
 RELEVANCE_QUERIES = ROOT / "bench" / "relevance" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results"
+T = TypeVar("T")
 
 
 # --- the request mix ----------------------------------------------------------------------
@@ -88,17 +90,17 @@ def request_mix(store, count: int = 600, seed: int = 7) -> list[dict[str, str]]:
         return {"q": rng.choice(queries), **extra}
 
     kinds = [(0.60, lambda: {"q": rng.choice(queries)}), (0.15, browse), (0.10, facet_only), (0.15, filtered)]
-    mix = []
-    for _ in range(count):
-        pick, total = rng.random(), 0.0
-        for weight, make in kinds:
-            total += weight
-            if pick < total:
-                mix.append(make())
-                break
-        else:
-            mix.append(kinds[-1][1]())
-    return mix
+    return [pick_weighted(rng, kinds)() for _ in range(count)]
+
+
+def pick_weighted(rng: random.Random, choices: list[tuple[float, T]]) -> T:
+    """One of (weight, value) with the weights' probabilities (one draw of `rng`)."""
+    pick, total = rng.random(), 0.0
+    for weight, value in choices:
+        total += weight
+        if pick < total:
+            return value
+    return choices[-1][1]
 
 
 def to_request(params: dict[str, str]):
@@ -234,6 +236,18 @@ def start_server(store_url: str, index: str, workers: int, log: Path,
 
 # --- main ----------------------------------------------------------------------------------
 
+def open_bench_store(args: argparse.Namespace, paths: list[Path], tmp: Path, name: str):
+    """The store a benchmark runs on, as its options say: --store-url as it is, or a fresh
+    store (a file in `tmp`, or an index on --es-url) holding `paths`: (store, URL, alias)."""
+    index = args.index or f"bench-{name}-{os.getpid()}"
+    if args.store_url:
+        return open_store(args.store_url, index), args.store_url, index
+    store_url = f"sqlite:///{tmp}/bench.db" if args.store == "sqlite" else args.es_url
+    store = open_store(store_url, index)
+    print(Indexer(store, progress=False).index_paths(paths).describe(), file=sys.stderr)
+    return store, store_url, index
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
@@ -250,15 +264,7 @@ def main() -> None:
     clients = [int(n) for n in args.clients.split(",")]
 
     with tempfile.TemporaryDirectory() as tmp:
-        index = args.index or f"bench-queries-{os.getpid()}"
-        if args.store_url:
-            store_url = args.store_url
-        else:
-            store_url = f"sqlite:///{tmp}/bench.db" if args.store == "sqlite" else args.es_url
-        store = open_store(store_url, index)
-        if not args.store_url:
-            summary = Indexer(store, progress=False).index_paths(args.paths)
-            print(summary.describe(), file=sys.stderr)
+        store, store_url, index = open_bench_store(args, args.paths, Path(tmp), "queries")
         documents = store.count()
         mix = request_mix(store)
         for params in mix[:50]:  # warm caches the same way for both runs

@@ -139,7 +139,9 @@ class ElasticsearchStore(Store):
         """Call the client, turning transport failures into store errors users may see."""
         try:
             return method(*args, **kwargs)
-        except (ConnectionError, ConnectionTimeout) as error:
+        except ConnectionTimeout as error:
+            raise StoreUnavailable("Elasticsearch did not answer in time") from error
+        except ConnectionError as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
         except ApiError as error:  # NotFoundError among them
             raise self._refusal(error.meta.status) from error
@@ -285,7 +287,9 @@ class ElasticsearchStore(Store):
                     raise_on_error=False, raise_on_exception=True, yield_ok=True):
                 result = next(iter(item.values()))
                 yield result.get("status", 500), result.get("error")
-        except (ConnectionError, ConnectionTimeout) as error:
+        except ConnectionTimeout as error:
+            raise StoreUnavailable("Elasticsearch did not answer in time") from error
+        except ConnectionError as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
         except ApiError as error:  # the whole request refused
             if error.meta.status in (400, 413):
