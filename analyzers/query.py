@@ -77,10 +77,16 @@ FUNCTION_WORDS = QUESTION_WORDS | frozenset(
     " 和 与 或 及 在 是 有 要 想 能 会 可以 应该 需要 可 该 得 对 从 向 跟 到 去 来 说 算 没 该怎么办 一个".split())
 
 
+# Amounts and spans of time (三个, 八个月, 两千块, 16): what the law says of them is found by
+# the other words of a question.
+_QUANTITY = re.compile(r"^[\d一二三四五六七八九十百千万两几半多]*[个年月日天周块元次岁号]{0,2}$")
+
+
 def content_terms(terms: list[str]) -> list[str]:
     """The terms of a question that carry its meaning: no question or function words, no
-    punctuation."""
-    return [term for term in terms if term not in FUNCTION_WORDS and any(ch.isalnum() for ch in term)]
+    amounts, no punctuation."""
+    return [term for term in terms
+            if term not in FUNCTION_WORDS and any(ch.isalnum() for ch in term) and not _QUANTITY.match(term)]
 
 
 def _expansions(term: str, analyzer: Analyzer) -> list[list[str]]:
