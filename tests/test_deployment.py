@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ES_URL, ROOT, StandInServer, free_port, require_elasticsearch
+from support.paths import ROOT
+from support.servers import StandInServer, free_port
+from support.stores import ES_URL, require_elasticsearch
 
 
 def test_compose_runs_the_same_elasticsearch_version_as_the_script():
