@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import opencc
+
 from analyzers.analyzer import Analyzer
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key, normalize_text
 
@@ -52,9 +54,7 @@ def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
 
 
 @lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
+def _t2s() -> opencc.OpenCC:
     # character-level t2s: phrase-level configurations (tw2sp) also rewrite words such as
     # 文件 -> 文档 that government texts use as they are
     return opencc.OpenCC("t2s")
