@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import opencc
+
 from analyzers.analyzer import Analyzer
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key, normalize_text
 
@@ -100,9 +102,7 @@ def _expansions(term: str, analyzer: Analyzer) -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
+def _t2s() -> opencc.OpenCC:
     # character-level t2s: phrase-level configurations (tw2sp) also rewrite words such as
     # 文件 -> 文档 that government texts use as they are
     return opencc.OpenCC("t2s")
