@@ -32,6 +32,7 @@ from analyzers.colloquial import (
     read_question_words,
     without_question_words,
 )
+from analyzers.errors import DataFileError
 from analyzers.normalize import normalize_text
 from analyzers.segment import Segmenter, default_user_dict
 from analyzers.synonyms import SHORT_FORM_FREQUENCY, default_synonyms_file, read_synonyms
@@ -54,6 +55,13 @@ class AnalyzerConfig:
 
 class Analyzer:
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig()) -> None:
+        """Raises DataFileError naming a file that cannot be read or a malformed line."""
+        try:
+            self._load(config)
+        except OSError as error:  # a file named in the settings that is not there
+            raise DataFileError(f"{error.filename}: {error.strerror}") from error
+
+    def _load(self, config: AnalyzerConfig) -> None:
         self.config = config
         self.synonyms: dict[str, str] = {}
         for path in (default_synonyms_file(), *config.synonym_files):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from analyzers.errors import DataFileError
 from analyzers.normalize import normalize_text, words_only
 
 # Frequency given to a colloquial word that jieba does not take whole: as a short form's
@@ -72,13 +73,13 @@ def _is_one_word(text: str) -> bool:
 def read_colloquial(path: Path) -> list[ColloquialRule]:
     """The rules of a colloquial file, in order (comments start with #).
 
-    Raises ValueError naming the file and line of the first malformed one."""
+    Raises DataFileError naming the file and line of the first malformed one."""
     rules: list[ColloquialRule] = []
     for number, line in _content_lines(path):
         colloquial, arrow, statutory = (part.strip() for part in normalize_text(line).partition("=>"))
         terms = tuple(term.strip() for term in _STATUTORY_SEPARATOR.split(statutory))
         if not arrow or not _is_one_word(colloquial) or not all(_is_one_word(term) for term in terms):
-            raise ValueError(f"{path}:{number}: expected `colloquial => statutory[, statutory …]` "
+            raise DataFileError(f"{path}:{number}: expected `colloquial => statutory[, statutory …]` "
                              f"(words without spaces or punctuation), got {line!r}")
         rules.append(ColloquialRule(colloquial, tuple(dict.fromkeys(terms)), Path(path), number))
     return rules
@@ -98,11 +99,11 @@ def colloquial_map(rules: Iterable[ColloquialRule]) -> dict[str, tuple[str, ...]
 def read_question_words(path: Path) -> frozenset[str]:
     """The words and phrases of a question-words file, one a line (comments start with #).
 
-    Raises ValueError naming the file and line of a line that is not one word."""
+    Raises DataFileError naming the file and line of a line that is not one word."""
     words: set[str] = set()
     for number, line in _content_lines(path):
         if not _is_one_word(line):
-            raise ValueError(f"{path}:{number}: expected one word or phrase without spaces or punctuation, "
+            raise DataFileError(f"{path}:{number}: expected one word or phrase without spaces or punctuation, "
                              f"got {line!r}")
         words.add(normalize_text(line))
     return frozenset(words)

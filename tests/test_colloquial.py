@@ -18,7 +18,8 @@ from analyzers.colloquial import (
     read_question_words,
 )
 from analyzers.normalize import words_only
-from policy_search.settings import Settings
+from policy_search.cli import main
+from policy_search.settings import Settings, get_settings
 
 CHECK = ROOT / "scripts" / "check_colloquial.py"
 SHIPPED_RULES = read_colloquial(default_colloquial_file())
@@ -151,6 +152,23 @@ def test_a_malformed_line_is_reported_with_its_file_and_line(tmp_path, line):
     with pytest.raises(ValueError, match=rf"{bad}:3: expected `colloquial => statutory") as error:
         analyzer_for(AnalyzerConfig(colloquial_files=(bad,)))
     assert line in str(error.value)
+
+
+@pytest.mark.parametrize("content", [None, "房东 出租人\n"])
+def test_a_missing_or_malformed_staff_file_stops_the_cli_with_a_message(tmp_path, monkeypatch, capsys, content):
+    staff = tmp_path / "colloquial.txt"
+    if content is not None:
+        staff.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("POLICY_SEARCH_COLLOQUIAL", str(staff))
+    get_settings.cache_clear()
+    try:
+        assert main(["index", "--store", f"sqlite:///{tmp_path / 'x.db'}", "--quiet", str(FIXTURES)]) == 2
+    finally:
+        monkeypatch.delenv("POLICY_SEARCH_COLLOQUIAL")
+        get_settings.cache_clear()
+    error = capsys.readouterr().err
+    assert error.startswith(f"policy-search: {staff}") and "Traceback" not in error
+    assert not (tmp_path / "x.db").exists()
 
 
 def test_statutory_words_may_be_separated_by_chinese_commas(tmp_path):
