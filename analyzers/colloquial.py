@@ -17,6 +17,7 @@ the query parser's business.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ def without_question_words(tokens: list[str], question_words: frozenset[str]) ->
     """The tokens, in order, without those that are question words and without runs of
     tokens that together spell one (可以 + 吗 for 可以吗, 咨询 + 一下): the longest run
     is taken first."""
-    longest = max((len(word) for word in question_words), default=0)
+    longest = _longest(question_words)
     kept: list[str] = []
     start = 0
     while start < len(tokens):
@@ -142,6 +143,12 @@ def peeled(token: str, question_words: frozenset[str]) -> str:
     while end > start and token[end - 1] in glued:
         end -= 1
     return token[start:end]
+
+
+@functools.lru_cache(maxsize=8)
+def _longest(words: frozenset[str]) -> int:
+    """The length of the longest of the words (a frozenset keeps its hash: cheap to look up)."""
+    return max((len(word) for word in words), default=0)
 
 
 def _question_run_end(tokens: list[str], start: int, question_words: frozenset[str], longest: int) -> int:
