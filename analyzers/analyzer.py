@@ -77,7 +77,9 @@ class Analyzer:
             if not self.segmenter.is_whole_word(word):
                 self.segmenter.add_word(word, COLLOQUIAL_FREQUENCY)
         # Query-side only: they change no token, so they are not part of `fingerprint`.
-        self.question_words = read_question_words(default_question_words_file())
+        words = read_question_words(default_question_words_file())
+        self.asking_words = words.asking  # they make a text a question
+        self.question_words = words.all  # they count for nothing in a question
 
     def __reduce__(self):
         return analyzer_for, (self.config,)
@@ -110,6 +112,14 @@ class Analyzer:
         # the dictionary does not hold loses the question characters at its ends
         tokens = [token if self.segmenter.has_word(token) else peeled(token, self.question_words) for token in tokens]
         return list(dict.fromkeys(token for token in tokens if token))
+
+    def is_question(self, text: str) -> bool:
+        """Whether the text asks: a question mark, or a word that asks (怎么办, 吗, 谁, and
+        phrases such as 可不可以 that jieba cuts in several tokens)."""
+        if "?" in normalize_text(text):  # NFKC makes ？ ?
+            return True
+        tokens = self.segmenter.query_tokens(text)
+        return len(without_question_words(tokens, self.asking_words)) < len(tokens)
 
     def statutory_terms(self, term: str) -> tuple[str, ...]:
         """The words the laws use for a colloquial term (房东: 出租人), empty if none."""

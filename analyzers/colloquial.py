@@ -7,8 +7,9 @@ Citizens ask in their own words (房东不退押金怎么办); the laws answer i
   words the laws use for a word people say (房东 => 出租人). A deployment adds its own
   in files of the same format (the POLICY_SEARCH_COLLOQUIAL setting; see
   `analyzer.AnalyzerConfig`); their words are added to the shipped ones.
-- `analyzers/data/question_words.txt`: one word or phrase a line, the question and
-  function words that count for nothing in a question (怎么办, 吗, 谁).
+- `analyzers/data/question_words.txt`: one word or phrase a line, the question words
+  that make a text a question (怎么办, 吗, 谁) and, with them, the function words that
+  count for nothing in a question (的, 我, 可以).
 
 The analyzer knows every colloquial word as a word (so that 打官司 stays whole in a
 query and in the index) and says which statutory words it stands for; weighing them is
@@ -97,17 +98,42 @@ def colloquial_map(rules: Iterable[ColloquialRule]) -> dict[str, tuple[str, ...]
     return merged
 
 
-def read_question_words(path: Path) -> frozenset[str]:
-    """The words and phrases of a question-words file, one a line (comments start with #).
+@dataclass(frozen=True)
+class QuestionWords:
+    """The words of a question-words file: those that ask (怎么办, 吗, 谁: a text holding
+    one is a question) and the other function words (的, 我, 可以: they count for nothing
+    in a question, but 政府信息公开的规定 is no question for holding 的)."""
 
-    Raises DataFileError naming the file and line of a line that is not one word."""
-    words: set[str] = set()
+    asking: frozenset[str]
+    function: frozenset[str]
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.asking | self.function
+
+
+_SECTIONS = ("[asking]", "[function]")
+
+
+def read_question_words(path: Path) -> QuestionWords:
+    """The words and phrases of a question-words file, one a line, under a `[asking]` or
+    `[function]` line (comments start with #).
+
+    Raises DataFileError naming the file and line of a line that is not one word, or of
+    a word before the first section."""
+    sections: dict[str, set[str]] = {section: set() for section in _SECTIONS}
+    section: str | None = None
     for number, line in _content_lines(path):
-        if not _is_one_word(line):
+        if line in _SECTIONS:
+            section = line
+        elif section is None:
+            raise DataFileError(f"{path}:{number}: expected [asking] or [function] before the first word, got {line!r}")
+        elif not _is_one_word(line):
             raise DataFileError(f"{path}:{number}: expected one word or phrase without spaces or punctuation, "
-                             f"got {line!r}")
-        words.add(normalize_text(line))
-    return frozenset(words)
+                                f"got {line!r}")
+        else:
+            sections[section].add(normalize_text(line))
+    return QuestionWords(frozenset(sections["[asking]"]), frozenset(sections["[function]"]))
 
 
 def without_question_words(tokens: list[str], question_words: frozenset[str]) -> list[str]:

@@ -56,6 +56,17 @@ def test_a_question_of_function_words_only_has_no_content():
     assert shipped_analyzer().content_terms("请问，可以吗？") == []
 
 
+@pytest.mark.parametrize("text", ["房东不退押金怎么办", "公司可以辞退孕妇吗", "离婚后孩子归谁", "辞职？",
+                                  "可不可以不交", "请问劳动合同法"])
+def test_a_text_with_a_word_that_asks_or_a_question_mark_is_a_question(text):
+    assert shipped_analyzer().is_question(text)
+
+
+@pytest.mark.parametrize("text", ["政府信息公开的规定", "个人信息保护法 第十三条", "民法典第1062条", "可以申请公开的信息"])
+def test_keywords_with_function_words_are_no_question(text):
+    assert not shipped_analyzer().is_question(text)
+
+
 def test_keyword_queries_keep_all_their_terms():
     analyzer = shipped_analyzer()
     for query in ("政府信息公开条例", "个人信息保护法 第十三条", "道路运输 许可"):
@@ -177,9 +188,18 @@ def test_statutory_words_may_be_separated_by_chinese_commas(tmp_path):
 
 
 def test_a_malformed_question_word_is_reported_with_its_line(tmp_path):
-    bad = staff_file(tmp_path, "怎么办\n怎么 办\n", "question_words.txt")
-    with pytest.raises(ValueError, match=rf"{bad}:2: expected one word"):
+    bad = staff_file(tmp_path, "[asking]\n怎么办\n怎么 办\n", "question_words.txt")
+    with pytest.raises(ValueError, match=rf"{bad}:3: expected one word"):
         read_question_words(bad)
+    outside = staff_file(tmp_path, "# words\n怎么办\n[asking]\n", "outside.txt")
+    with pytest.raises(ValueError, match=rf"{outside}:2: expected \[asking\] or \[function\]"):
+        read_question_words(outside)
+
+
+def test_question_words_are_asking_or_function_words(tmp_path):
+    words = read_question_words(staff_file(tmp_path, "[asking]\n怎么办\n吗\n[function]\n的\n", "q.txt"))
+    assert words.asking == {"怎么办", "吗"} and words.function == {"的"}
+    assert words.all == {"怎么办", "吗", "的"}
 
 
 # --- the statutory words occur in the laws --------------------------------------------------
