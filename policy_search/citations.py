@@ -21,8 +21,8 @@ from urllib.parse import quote
 from analyzers import Analyzer
 from analyzers.numerals import CHINESE_NUMERAL, article_number, numeral_value
 from analyzers.query import normalize_query
+from policy_search.requests import make_request
 from policy_search.schema import FAR_PAST, Article, Document, Status, ordered_versions, status_on, title_key, validity
-from policy_search.search import make_request
 from policy_search.store_query import MAX_QUERY_LENGTH, Sort
 from policy_search.stores import Store
 
