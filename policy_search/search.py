@@ -36,24 +36,26 @@ def ranked_search(store: Store, request: SearchRequest) -> SearchResult:
     return ranked_search_with_articles(store, request)[0]
 
 
-def ranked_search_with_articles(store: Store, request: SearchRequest) -> tuple[SearchResult, SearchRequest]:
-    """The store's answer, ranked, and the request as it was answered: a keyword query whose
-    words never occur together is answered as a question (ANY mode)."""
+def ranked_search_with_articles(store: Store, request: SearchRequest
+                                ) -> tuple[SearchResult, SearchRequest, list[ArticleHit]]:
+    """The store's answer, ranked; the request as it was answered (a keyword query whose
+    words never occur together is answered as a question, ANY mode); and for a question, the
+    best articles its documents were ranked by."""
     if request.doc_number_key:
         result = store.search(request)
         if result.total:
-            return result, request
+            return result, request, []
         request = replace(request, doc_number_key=None)  # not a known number: search its words
-    result = _ranked(store, request)
+    result, articles = _ranked(store, request)
     if not result.total and request.has_words and not request.any_terms and len(request.terms) > 1:
         request = as_question(request, store.analyzer)
-        result = _ranked(store, request)
-    return result, request
+        result, articles = _ranked(store, request)
+    return result, request, articles
 
 
-def _ranked(store: Store, request: SearchRequest) -> SearchResult:
+def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[ArticleHit]]:
     if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
-        return store.search(request)
+        return store.search(request), []
     window_request = replace(request, page=1, size=RERANK_WINDOW, with_body=False)
     # Where many texts mention the words, the document titled by them can rank below the
     # window on body matches: the best title matches are candidates too. (Title matches are
@@ -70,12 +72,13 @@ def _ranked(store: Store, request: SearchRequest) -> SearchResult:
     for hit in titles.hits if titles else []:
         candidates.setdefault(hit.document.id, hit)
     article_coverage: dict[str, float] | None = None
+    articles: list[ArticleHit] = []
     if request.any_terms:
         # A question is answered by an article holding its words together: the documents of
         # the best articles are candidates, ranked by their best article's coverage.
-        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW))
+        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW)).hits
         article_coverage = {}
-        for article in articles.hits:
+        for article in articles:
             article_coverage.setdefault(article.document.id, article.coverage)
         missing = [doc_id for doc_id in article_coverage if doc_id not in candidates]
         for doc in store.get_many(missing, with_body=False).values():
@@ -83,19 +86,20 @@ def _ranked(store: Store, request: SearchRequest) -> SearchResult:
     hits = rerank(list(candidates.values()), request, article_coverage)[request.offset : request.offset + request.size]
     full = store.get_many([hit.document.id for hit in hits], with_articles=False)
     hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
-    return SearchResult(total=window.total, hits=hits, facets=window.facets)
+    return SearchResult(total=window.total, hits=hits, facets=window.facets), articles
 
 
 def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
     """Run a search and return the response body of `GET /api/v1/search`."""
     started = time.perf_counter()
+    ranked_by: list[ArticleHit] = []
     if q.strip() and not request.has_words and not request.excluded:
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
-        result, request = ranked_search_with_articles(store, request)
+        result, request, ranked_by = ranked_search_with_articles(store, request)
     marks = request.marks
-    matched = matched_articles(store, request, [hit.document.id for hit in result.hits])
+    matched = matched_articles(store, request, [hit.document.id for hit in result.hits], ranked_by)
     results = []
     for hit in result.hits:
         doc = hit.document
@@ -103,7 +107,9 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         item.pop("body", None)
         item.pop("articles", None)
         item["title_html"] = highlight(doc.title, marks)
-        item["snippet_html"] = snippet(doc.body, marks, SNIPPET_LENGTH)
+        best = matched.get(doc.id)
+        # a question's passage: where its best article answers (and no scan of a long body)
+        item["snippet_html"] = snippet(best[0].text if request.any_terms and best else doc.body, marks, SNIPPET_LENGTH)
         item["score"] = round(hit.score, 4) if hit.score is not None else None
         item["articles"] = [
             {"number": article.number, "headings": article.headings, "url": article.url,
@@ -143,17 +149,27 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
 ARTICLES_PER_RESULT = 3
 
 
-def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str]) -> dict[str, list[ArticleHit]]:
-    """The best articles of each document that hold the words (at most ARTICLES_PER_RESULT)."""
+def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str],
+                     known: tuple[ArticleHit, ...] | list[ArticleHit] = ()) -> dict[str, list[ArticleHit]]:
+    """The best articles of each document that hold the words (at most ARTICLES_PER_RESULT):
+    from the `known` ones (ranked already) where a document has some, else searched for."""
     if not doc_ids or not request.has_words or request.doc_number_key:
         return {}
-    within = replace(request, any_terms=True, doc_ids=tuple(doc_ids), filters={}, current=False,
-                     date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(doc_ids) * 3)
     result: dict[str, list[ArticleHit]] = {}
-    for article in search_articles(store, within).hits:
-        held = result.setdefault(article.document.id, [])
-        if len(held) < ARTICLES_PER_RESULT and article.coverage > 0:
-            held.append(article)
+    wanted = set(doc_ids)
+
+    def take(articles: list[ArticleHit]) -> None:
+        for article in articles:
+            held = result.setdefault(article.document.id, [])
+            if article.document.id in wanted and len(held) < ARTICLES_PER_RESULT and article.coverage > 0:
+                held.append(article)
+
+    take(list(known))
+    missing = [doc_id for doc_id in doc_ids if not result.get(doc_id)]
+    if missing:
+        within = replace(request, any_terms=True, doc_ids=tuple(missing), filters={}, current=False,
+                         date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(missing) * 3)
+        take(search_articles(store, within).hits)
     return result
 
 
