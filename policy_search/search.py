@@ -274,8 +274,10 @@ def make_article_request(q: str, *, page: int = 1, size: int = 10, filters: dict
     return request if request.any_terms else as_question(request, analyzer or shipped_analyzer())
 
 
-def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
-    """Run an article search and return the response body of `GET /api/v1/articles`."""
+def articles_response(store: Store, q: str, request: SearchRequest, passage_length: int | None = None) -> dict[str, Any]:
+    """Run an article search and return the response body of `GET /api/v1/articles`: each
+    article's whole text highlighted, or, given `passage_length`, the passage around its
+    first matched word (the search page shows passages)."""
     started = time.perf_counter()
     result = search_articles(store, request)
     results = []
@@ -285,7 +287,8 @@ def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str,
         results.append({
             "number": hit.number,
             "headings": hit.headings,
-            "text_html": highlight(hit.text, request.marks),
+            "text_html": (snippet(hit.text, request.marks, passage_length) if passage_length
+                          else highlight(hit.text, request.marks)),
             "document": {name: fields[name] for name in
                          ("id", "title", "status", "status_label", "level", "issuers", "publish_date")},
             "url": hit.url,
