@@ -4,16 +4,14 @@ In a browser (scrolling to and marking the article, the widget): test_browser.py
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from support.documents import PAYLOAD
+from support.documents import hostile_law
 
 from indexer.pipeline import Indexer
-from policy_search.schema import Article, Document
 from policy_search.settings import Settings
 from search_api.app import create_app
 from tests.conftest import STORE_KINDS, make_store
@@ -23,19 +21,10 @@ QUESTION = "个体工商户欠的债谁来还？"
 LABOUR_QUESTION = "公司不给交社保我可以辞职吗"
 
 
-def _hostile_law() -> Document:
-    """A law whose title, headings and articles hold markup (as a hostile source could send)."""
-    body = f"第一章 总则{PAYLOAD}\n第一条 经营者的债务{PAYLOAD}由经营者承担。\n第二条 本法自公布之日起施行。"
-    return Document(id="hostile-law", title=f"某经营者条例{PAYLOAD}", issuers=["某市人民代表大会"], level="地方性法规",
-                    publish_date=date(2021, 3, 1), body=body,
-                    articles=[Article(number="第一条", text=f"经营者的债务{PAYLOAD}由经营者承担。"),
-                              Article(number="第二条", text="本法自公布之日起施行。")])
-
-
 @pytest.fixture(scope="module", params=STORE_KINDS)
 def client(request, tmp_path_factory):
     store = make_store(request.param, tmp_path_factory.mktemp("article-pages"))
-    Indexer(store, progress=False).index_documents([*article_documents(), _hostile_law()])
+    Indexer(store, progress=False).index_documents([*article_documents(), hostile_law()])
     store.refresh()
     yield TestClient(create_app(Settings(), store=store))
     store.drop()

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pytest
-from support.documents import hostile_documents
+from support.documents import hostile_documents, hostile_law
 from support.paths import ROOT
 from support.servers import ServedApp, StandInServer, free_port
 from support.stores import index_fixtures, indexed_store
@@ -536,7 +536,7 @@ def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service over documents whose every field holds markup, and a portal for it."""
     portal_port = free_port()
     store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")
-    Indexer(store, progress=False).index_documents(hostile_documents())
+    Indexer(store, progress=False).index_documents([*hostile_documents(), hostile_law()])
     app = create_app(Settings(cors_origins=f"http://127.0.0.1:{portal_port}"), store=store)
     with ServedApp(app) as service, _Portal(service.url, portal_port):
         yield {"service": service.url, "portal": f"http://127.0.0.1:{portal_port}"}
@@ -556,6 +556,25 @@ def test_hostile_documents_stay_text_in_the_widget(page, hostile_site):
     assert any("<script>" in title and "onerror" in title for title in titles), titles
     assert page.locator("policy-search-box .title img, policy-search-box .title script").count() == 0
     assert page.locator("policy-search-box .title mark").count() >= 1
+    _nothing_ran(page)
+
+
+def test_hostile_articles_stay_text_in_the_widget_and_on_the_pages(page, hostile_site):
+    page.goto(hostile_site["portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("经营者的债务由谁承担？", delay=20)
+    rows = page.locator("policy-search-box").get_by_role("group", name="相关法条").get_by_role("option")
+    expect(rows.first).to_be_visible()
+    assert "<script>" in rows.first.locator(".title").inner_text()
+    assert "<script>" in rows.first.locator(".passage").inner_text()
+    assert page.locator("policy-search-box .passage mark").count() >= 1
+    assert page.locator("policy-search-box img, policy-search-box script").count() == 0
+    _nothing_ran(page)
+    page.goto(hostile_site["service"] + "/?" + urlencode({"q": "经营者的债务由谁承担？"}))
+    related = page.locator("section.related-articles .article-hit")
+    expect(related.first).to_contain_text("<script>")
+    assert page.locator(".related-articles img, .related-articles script, .result-articles img").count() == 0
+    related.first.locator("h3 a").click()
+    expect(page.locator('section.article[id="第一条"]')).to_have_attribute("aria-current", "location")
     _nothing_ran(page)
 
 
