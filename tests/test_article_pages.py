@@ -73,6 +73,19 @@ def test_the_articles_shown_are_from_versions_in_force_and_follow_the_filters(cl
     assert narrowed.select(".result")
 
 
+def test_the_articles_shown_follow_the_pages_publish_dates(client):
+    assert _related(_page(client, "/", q=QUESTION, date_from="2020-01-01"))
+    before_the_code = _page(client, "/", q=QUESTION, date_to="2019-12-31")
+    assert before_the_code.select_one(".related-articles") is None
+
+
+@pytest.mark.parametrize("q", ["怎么办？", "😀😀怎么办😀", "民法典第9999条", "个体工商户" * 40 + "的债务谁来还？" * 8])
+def test_odd_questions_get_a_page_not_an_error(client, q):
+    page = _page(client, "/", q=q[:256])  # 256 characters is the longest query allowed
+    assert page.select_one("#total") is not None
+    assert len(page.select(".related-articles .article-hit")) <= 5
+
+
 def test_a_keyword_query_and_later_pages_show_no_related_articles(client):
     assert _page(client, "/", q="劳动合同法").select_one(".related-articles") is None
     assert _page(client, "/", q=QUESTION, page="2").select_one(".related-articles") is None

@@ -6,6 +6,7 @@ link to a query works without JavaScript; `static/search.js` only makes them qui
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from policy_search import search as search_service
 from policy_search.fields import all_fields, default_facets, field_names
 from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
-from policy_search.store_query import MAX_RESULT_WINDOW, Sort, parse_day
+from policy_search.store_query import MAX_RESULT_WINDOW, SearchRequest, Sort, parse_day
 from policy_search.stores import Store
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
@@ -128,18 +129,20 @@ def search_page(request: Request, store: StoreDep) -> Response:
     else:
         result = search_service.search_response(store, form["q"], search_request)
         last_page = max(1, -(-result["total"] // PAGE_SIZE))
-        context.update(result=result, related_articles=_related_articles(store, form, result),
+        context.update(result=result, related_articles=_related_articles(store, form, search_request, result),
                        pages=_pages(search_request.page, min(last_page, MAX_RESULT_WINDOW // PAGE_SIZE)))
     return templates.TemplateResponse(request, "search.html", context, status_code=status_code)
 
 
-def _related_articles(store: Store, form: dict[str, Any], result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The best articles in force for a question, with the page's filters ("相关法条"), on its
-    first page: a keyword query is answered by the documents themselves."""
+def _related_articles(store: Store, form: dict[str, Any], search: SearchRequest,
+                      result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The best articles in force for a question, with the page's filters and dates ("相关法条"),
+    on its first page: a keyword query is answered by the documents themselves."""
     if not result["question"] or result["page"] != 1:
         return []
     request = search_service.make_article_request(form["q"], size=RELATED_ARTICLES, filters=form["filters"],
                                                   analyzer=store.analyzer)
+    request = replace(request, date_from=search.date_from, date_to=search.date_to)
     response = search_service.articles_response(store, form["q"], request, passage_length=RELATED_PASSAGE_LENGTH)
     return list(response["results"])
 
