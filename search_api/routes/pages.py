@@ -144,7 +144,7 @@ def _related_articles(store: Store, form: dict[str, Any], search: SearchRequest,
                                                   analyzer=store.analyzer)
     request = replace(request, date_from=search.date_from, date_to=search.date_to)
     response = search_service.articles_response(store, form["q"], request, passage_length=RELATED_PASSAGE_LENGTH)
-    return list(response["results"])
+    return list(response["results"])[:RELATED_ARTICLES]  # a cited article comes on top of them
 
 
 def _text_parts(body: str, articles: list[dict[str, str]]) -> list[dict[str, str]]:
