@@ -285,6 +285,17 @@ def test_a_question_shows_related_articles_linking_to_the_marked_article(page, s
     assert page.locator("section.article[aria-current]").count() == 1
 
 
+def test_related_articles_fit_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site["service"] + "/?" + urlencode({"q": QUESTION}))
+    expect(page.locator("section.related-articles .article-hit").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    _screenshot(page, "search-question-mobile.png")
+    context.close()
+
+
 def test_a_keyword_query_shows_no_related_articles(page, site):
     page.goto(site["service"] + "/?q=政务公开")
     expect(page.locator(".result-title").first).to_be_visible()
