@@ -420,6 +420,28 @@ def test_the_widget_shows_related_articles_for_a_question(page, site):
     expect(page.locator(f'section.article[id="{number}"]')).to_have_attribute("aria-current", "location")
 
 
+def test_a_cited_article_comes_first_on_the_page_and_in_the_widget(page, site):
+    page.goto(site["service"] + "/?" + urlencode({"q": "民法典第1062条"}))
+    cited = page.get_by_role("region", name="引用的条文")
+    link = cited.get_by_role("link", name="中华人民共和国民法典 第一千零六十二条")
+    expect(link).to_be_visible()
+    expect(cited.locator(".badge")).to_have_text("现行有效")
+    link.click()
+    expect(page.locator('section.article[id="第一千零六十二条"]')).to_have_attribute("aria-current", "location")
+
+    page.goto(site["service"] + "/?" + urlencode({"q": "民法典第9999条"}))
+    expect(page.get_by_role("region", name="未找到引用的条文")).to_contain_text("没有第九千九百九十九条")
+
+    page.goto(site["allowed_portal"] + "/")
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially("个保法第13条", delay=20)
+    first = page.locator("policy-search-box").get_by_role("group", name="相关法条").get_by_role("option").first
+    expect(first.locator(".title")).to_have_text("中华人民共和国个人信息保护法 第十三条")
+    box.fill("")
+    box.press_sequentially("民法典第9999条", delay=20)
+    expect(page.locator("policy-search-box .status")).to_contain_text("没有第九千九百九十九条")
+
+
 def test_the_widget_shows_no_article_rows_for_keywords(page, site):
     page.goto(site["allowed_portal"] + "/")
     page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政务公开", delay=20)

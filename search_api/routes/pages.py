@@ -111,9 +111,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
     context: dict[str, Any] = {
         "form": form, "facet_titles": _facet_titles(), "sort_labels": {s.value: label for s, label in SORT_LABELS.items()},
         "result": None, "error": None, "page_url": lambda **changes: _page_url(form, **changes),
-        # The article a citation (民法典第1062条) names, shown first: filled in when citations
-        # are resolved (issue 13, item 5); the template has its place at the top.
-        "citation": None, "related_articles": [],
+        "related_articles": [],
     }
     status_code = 200
     try:

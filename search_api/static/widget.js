@@ -146,11 +146,14 @@
         return;
       }
       if (ticket !== this.asked) return; // a newer query has been typed
-      // (A resolved citation, 民法典第1062条, will come first, before these articles.)
-      const articles = body.question ? await this.articles(q) : [];
+      // A cited article (民法典第1062条) comes first among the articles; a citation of one the
+      // law lacks is said so.
+      const cited = body.citation;
+      const articles = body.question || (cited && cited.found) ? await this.articles(q) : [];
       if (ticket !== this.asked) return;
       const found = body.total ? `共找到 ${body.total} 件，显示前 ${body.results.length} 件。` : "没有找到相关文件。";
-      this.show(body.results, (articles.length ? `相关法条 ${articles.length} 条；` : "") + found, articles);
+      const note = cited && !cited.found ? `${cited.message}。` : "";
+      this.show(body.results, note + (articles.length ? `相关法条 ${articles.length} 条；` : "") + found, articles);
       this.more.hidden = body.total <= body.results.length;
       this.more.href = `${this.endpoint}/?${this.query(q)}`;
       this.dispatchEvent(new CustomEvent("policy-search-results", { detail: { query: q, total: body.total } }));
