@@ -9,10 +9,16 @@ these shapes.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from policy_search.schema import Article, Kind, LinkedDocument, Status
+
+
+class ErrorMessage(BaseModel):
+    code: str
+    message: str
 
 
 class DocumentFields(BaseModel):
@@ -107,3 +113,40 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     store: str
+
+
+# --- the write API ------------------------------------------------------------------------
+
+WriteOutcome = Literal["created", "updated", "unchanged", "deleted"]
+
+
+class WriteResult(BaseModel):
+    id: str = Field(description="the document's id: the source_id it was written under")
+    result: WriteOutcome = Field(description="unchanged: the same content was indexed already, nothing was written")
+
+
+class BatchLineResult(BaseModel):
+    line: int = Field(description="the line of the request body, from 1")
+    source_id: str | None
+    action: Literal["put", "delete"] | None
+    result: WriteOutcome | Literal["error"]
+    status: int = Field(description="the HTTP status this line alone would have been answered with")
+    error: ErrorMessage | None = Field(None, description="why the line was not written")
+
+
+class BatchResult(BaseModel):
+    errors: bool = Field(description="whether any line was not written")
+    counts: dict[str, int] = Field(description="lines by result")
+    results: list[BatchLineResult]
+
+
+class AuditEntryView(BaseModel):
+    time: str = Field(description="UTC, ISO 8601")
+    key_id: str
+    action: str
+    document_id: str | None
+    outcome: str
+
+
+class AuditLog(BaseModel):
+    entries: list[AuditEntryView] = Field(description="newest first")

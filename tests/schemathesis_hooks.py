@@ -18,6 +18,9 @@ import schemathesis
 
 from policy_search.store_query import MAX_RESULT_WINDOW
 
+# The write API's batch body is JSON lines: sent as the text generated for it.
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
+
 KNOWN_IDS = [i for i in os.environ.get("POLICY_SEARCH_CONTRACT_IDS", "").split(",") if i]
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
