@@ -30,7 +30,7 @@ from indexer.pipeline import Indexer
 from indexer.portal_html import read_page
 from indexer.summary import RunFailed
 from policy_search.schema import Document
-from policy_search.stores import IndexRecord, Store
+from policy_search.stores import IndexRecord, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +154,7 @@ class DocumentWriter:
         self.store = store
         self.indexer = Indexer(store, progress=False, workers=1)
         self._lock = threading.Lock()
+        self._created = False
 
     def apply(self, operations: list[Operation], allowed: IssuerCheck) -> list[Outcome | Refused]:
         """Each operation's outcome, in order. Consecutive puts are written as one run (one
@@ -161,6 +162,9 @@ class DocumentWriter:
         results: list[Outcome | Refused] = []
         group: list[Document] = []
         with self._lock:
+            if not self._created:  # the first write of a new deployment makes the index
+                self.store.create()
+                self._created = True
             for operation in operations:
                 if isinstance(operation, Put) and operation.document.id not in {doc.id for doc in group}:
                     group.append(operation.document)
@@ -213,7 +217,7 @@ class DocumentWriter:
                            f"({'、'.join(indexed.issuers) or 'none named'}): this key may not delete it")
         try:
             self.indexer.delete([source_id])
-        except Exception as error:
+        except StoreError as error:
             logger.error("a delete through the API failed: %s", error)
             raise WriteFailed(str(error)) from error
         return Outcome.DELETED

@@ -38,6 +38,7 @@ from indexer.submissions import (
     record_document,
 )
 from policy_search.keys import ApiKey, InvalidKey, KeyStore, KeysUnavailable, Scope
+from policy_search.stores import StoreError, StoreUnavailable
 from policy_search.views import AuditLog, BatchLineResult, BatchResult, WriteResult
 from search_api.errors import ApiError, error_responses
 
@@ -111,7 +112,7 @@ def require_key(scope: Scope):
 WriteKey = Annotated[ApiKey, require_key(Scope.WRITE)]
 AdminKey = Annotated[ApiKey, require_key(Scope.ADMIN)]
 
-router = APIRouter(prefix="/api/v1", tags=["write"], responses=error_responses(401, 403, 503))
+router = APIRouter(prefix="/api/v1", tags=["write"], responses=error_responses(401, 403, 422, 503))
 
 
 def _media_type(request: Request) -> str:
@@ -150,7 +151,12 @@ async def _apply(request: Request, key: ApiKey, operations: list[Operation]) -> 
     writer: DocumentWriter = request.app.state.writer
     try:
         return await run_in_threadpool(writer.apply, operations, _issuer_check(key))
-    except WriteFailed:
+    except (WriteFailed, StoreError) as error:
+        for operation in operations:
+            action, doc_id = ("put", operation.document.id) if isinstance(operation, Put) else ("delete", operation.source_id)
+            _audit(request, key, action, doc_id, "store_unavailable")
+        if isinstance(error, StoreError) and not isinstance(error, StoreUnavailable):
+            raise
         raise ApiError(503, "store_unavailable", "the index could not be written now; what was written stays, "
                        "and the same request sent again completes it") from None
 
@@ -163,7 +169,7 @@ def _unreadable(error: ParseError) -> ApiError:
 @router.put("/documents/{doc_id}", summary="Put a document: a JSON record or a portal page",
             response_model=WriteResult, status_code=200, openapi_extra={"requestBody": PUT_BODY},
             responses={201: {"model": WriteResult, "description": "Created"},
-                       **error_responses(400, 413, 415, 422)})
+                       **error_responses(400, 413, 415)})
 async def put_document(request: Request, response: Response, key: WriteKey, doc_id: SourceId,
                        url: PageUrl = None) -> dict[str, Any]:
     """A JSON record (`Content-Type: application/json`) or a portal page (`text/html`,
@@ -196,7 +202,7 @@ async def put_document(request: Request, response: Response, key: WriteKey, doc_
 
 
 @router.delete("/documents/{doc_id}", summary="Delete a document", response_model=WriteResult,
-               responses=error_responses(404, 422))
+               responses=error_responses(404))
 async def delete_document(request: Request, key: WriteKey, doc_id: SourceId) -> dict[str, Any]:
     """Versions and links of what remains are brought up to date."""
     source_id = doc_id
