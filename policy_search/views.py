@@ -150,3 +150,32 @@ class AuditEntryView(BaseModel):
 
 class AuditLog(BaseModel):
     entries: list[AuditEntryView] = Field(description="newest first")
+
+
+class DocumentRecord(BaseModel):
+    """A document as a CMS sends it (`PUT /api/v1/documents/{id}`, a batch's `document`): the
+    API's document fields, all but the title optional. Fields the service derives (status,
+    versions, links) are its own; other fields are ignored."""
+
+    id: str | None = Field(None, description="if given, the id of the URL (the source id)")
+    title: str = Field(min_length=1)
+    kind: Kind = Kind.POLICY
+    issuers: list[str] = Field(default_factory=list, description="issuing bodies; an issuer key needs its own among them")
+    doc_number: str | None = Field(None, description="文号, in any bracket style")
+    index_no: str | None = Field(None, description="索引号")
+    publish_date: date | None = None
+    written_date: date | None = None
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    declared_status: Literal["repealed", "expired"] | None = Field(None, description="what the source says: 已废止 / 失效")
+    repealed_date: date | None = None
+    level: str | None = None
+    doc_type: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    region: str | None = None
+    family_id: str | None = Field(None, description="versions of one regulation share it")
+    interprets_ref: str | None = Field(None, description="for an interpretation: its policy's number, title or page URL")
+    disclosure: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+    articles: list[Article] = Field(default_factory=list)
+    source_url: str | None = Field(None, description="http(s) address of the document's page")

@@ -290,8 +290,11 @@ def test_a_batch_answers_each_line_and_writes_the_good_ones(service):
     scoped = batch(service, [{"source_id": "b-4", "action": "delete"}, {"source_id": "b-5", "document": notice()}],
                    key="putian")
     assert [r["status"] for r in scoped.json()["results"]] == [403, 201]
-    empty = batch(service, ["", "  "])
-    assert empty.status_code == 400
+    empty = batch(service, ["", "  "])  # nothing to do: done
+    assert empty.status_code == 200 and empty.json() == {"errors": False, "counts": {}, "results": []}
+    not_utf8 = service.post("/api/v1/documents:batch", content=b"\xff\xfe{}",
+                            headers={**auth(service, "write"), "Content-Type": "application/x-ndjson"})
+    assert not_utf8.status_code == 400 and "UTF-8" in not_utf8.json()["error"]["message"]
 
 
 def test_every_write_is_audited_without_the_key(service):

@@ -39,7 +39,7 @@ from indexer.submissions import (
 )
 from policy_search.keys import ApiKey, InvalidKey, KeyStore, KeysUnavailable, Scope
 from policy_search.stores import StoreError, StoreUnavailable
-from policy_search.views import AuditLog, BatchLineResult, BatchResult, WriteResult
+from policy_search.views import AuditLog, BatchLineResult, BatchResult, DocumentRecord, WriteResult
 from search_api.errors import ApiError, error_responses
 
 log = logging.getLogger("policy_search.api")
@@ -50,21 +50,29 @@ bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey", bearerFormat="ps_<ke
 SourceId = Annotated[str, Path(pattern=SOURCE_ID_PATTERN, max_length=200,
                                description="the document's id: the CMS's own id of it (its source id), "
                                f"{SOURCE_ID_RULE}")]
-PageUrl = Annotated[str | None, Query(max_length=500, description="for a text/html page: where it is published "
-                                      "(http or https; default: the Url meta tag or canonical link of the page)")]
+PageUrl = Annotated[str | None, Query(
+    max_length=500, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+",
+    description="for a text/html page: where it is published (http or https; default: the Url meta tag or "
+                "canonical link of the page)")]
 
 JSON_TYPES = ("application/json",)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines", "application/json",
                "text/plain")
+
+
+def _record_schema() -> dict[str, Any]:
+    """DocumentRecord's JSON schema, its parts (Article, Kind) referring to the description's
+    own schemas, which the read routes' models put there."""
+    schema = DocumentRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
 PUT_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {
-            "type": "object", "required": ["title"], "additionalProperties": True,
-            "description": "a record in the API's document fields (title, issuers, doc_number, publish_date, "
-                           "effective_date, expiry_date, level, family_id, body …); `id`, if given, must be "
-                           "the source_id"}},
+        "application/json": {"schema": _record_schema()},
         "text/html": {"schema": {"type": "string", "description": "a portal page, as it is published"}},
     },
 }
@@ -72,7 +80,7 @@ BATCH_BODY = {
     "required": True,
     "content": {"application/x-ndjson": {"schema": {
         "type": "string",
-        "description": 'JSON lines, one operation a line: {"source_id": "…", "document": {…}} or '
+        "description": 'JSON lines, one operation a line: {"source_id": "…", "document": {…a record, as for PUT…}} or '
                        '{"source_id": "…", "html": "<html>…", "url": "https://…"} to put, '
                        '{"source_id": "…", "action": "delete"} to delete'}}},
 }
@@ -236,8 +244,9 @@ def _operation(data: object) -> tuple[str | None, str | None, Operation]:
     return source_id, action, Put(record_document(data["document"], source_id))
 
 
-def _line_result(line: int, source_id: str | None, action: str | None, outcome: Outcome | Refused) -> BatchLineResult:
-    if isinstance(outcome, Refused):
+def _line_result(line: int, source_id: str | None, action: str | None,
+                 outcome: Outcome | Refused | ApiError) -> BatchLineResult:
+    if isinstance(outcome, Refused | ApiError):
         return BatchLineResult(line=line, source_id=source_id, action=action, result="error",
                                status=outcome.status, error={"code": outcome.code, "message": outcome.message})
     status = 201 if outcome is Outcome.CREATED else 200
@@ -277,19 +286,16 @@ async def batch(request: Request, key: WriteKey) -> dict[str, Any]:
         lines, operations = await run_in_threadpool(_read_batch, body)
     except ParseError as error:
         raise ApiError(400, "unreadable", str(error)) from None
-    if not lines:
-        raise ApiError(400, "empty_batch", "the body holds no line to do")
+    unreadable = [line for line in lines if line is not None]
+    for line in unreadable:
+        _audit(request, key, "batch", line.source_id, f"unreadable (line {line.line})")
     outcomes = await _apply(request, key, [operation for _, _, _, operation in operations])
-    results = [line for line in lines if line is not None]
+    results = list(unreadable)
     for (number, source_id, action, _), outcome in zip(operations, outcomes):
-        result = _line_result(number, source_id, action, outcome)
-        if isinstance(outcome, Refused) and outcome.status == 403 and key.issuer:
-            result.error.message += f" (the key's issuer: {key.issuer})"  # type: ignore[union-attr]
-        results.append(result)
-        _audit(request, key, action, source_id, outcome.code if isinstance(outcome, Refused) else outcome.value)
-    for result in results:
-        if result.result == "error" and result.error and result.error.code == "unreadable" and result.action is None:
-            _audit(request, key, "put", result.source_id, "unreadable")
+        # a refusal as a single request would say it, with the key's issuer where it matters
+        said = _refused_error(outcome, key) if isinstance(outcome, Refused) else outcome
+        results.append(_line_result(number, source_id, action, said))
+        _audit(request, key, action, source_id, said.code if isinstance(said, ApiError) else said.value)
     results.sort(key=lambda result: result.line)
     counts: dict[str, int] = {}
     for result in results:
