@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from policy_search.keys import KeyStore, KeysUnavailable, Scope
 from policy_search.schema import public_fields
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
+from policy_search.stats import SearchStats
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -77,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="print the record a file gives (JSON), without indexing it")
     inspect.add_argument("paths", nargs="+", metavar="PAGE")
     _add_keys_parser(commands)
+
+    stats = commands.add_parser("stats", help="what citizens searched for: top queries, queries with no result")
+    stats.add_argument("--days", type=_whole_number(1), default=30, help="the last N days (default 30)")
+    stats.add_argument("--limit", type=_whole_number(1), default=20, help="queries per list (default 20)")
+    stats.add_argument("--stats-file", help="default: $POLICY_SEARCH_STATS_FILE or var/policy-search-stats.db")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
@@ -267,10 +275,30 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    stats = SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days)
+    report = stats.report(args.days, args.limit)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return 0
+    share = f" ({report.zero_result_searches / report.searches:.0%})" if report.searches else ""
+    print(f"last {report.days} days: {report.searches} searches, {report.zero_result_searches} with no result{share}")
+    if report.by_source:
+        print("  from: " + ", ".join(f"{source} {count}" for source, count in report.by_source.items()))
+    for heading, rows in (("top queries", report.top), ("queries with no result", report.zero_results)):
+        print(f"\n{heading}:")
+        for row in rows:
+            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is report.zero_results else f"  ({row.results} results)"))
+        if not rows:
+            print("  (none)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current,
-               "inspect": cmd_inspect, "keys": cmd_keys}[args.command]
+               "inspect": cmd_inspect, "keys": cmd_keys, "stats": cmd_stats}[args.command]
     try:
         status = handler(args)
         sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # The write API's keys and its audit log: a small SQLite file, whatever the store.
     keys_file: str = Field("var/policy-search-keys.db", description="the API keys (hashed) and the audit log of writes")
 
+    # What citizens search for (policy_search/stats.py): no address, cookie or user agent.
+    search_stats: bool = Field(True, description="record each search (query, filters, results, time, source)")
+    stats_file: str = Field("var/policy-search-stats.db", description="where the searches are recorded")
+    stats_retention_days: int = Field(180, ge=1, description="recorded searches older than this are removed")
+
     @property
     def analyzer_config(self) -> AnalyzerConfig:
         """The dictionary and synonym files of this deployment, beyond the shipped ones."""

@@ -10,6 +10,7 @@ from indexer.submissions import DocumentWriter
 from policy_search import __version__
 from policy_search.keys import KeyStore
 from policy_search.settings import Settings, get_settings
+from policy_search.stats import SearchStats
 from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
 from search_api.limits import BodyLimit, rate_limits
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     writable = store or open_store(settings.store, settings.index, analyzer=app.state.store.analyzer)
     app.state.writer = DocumentWriter(writable)
     app.state.keys = KeyStore(settings.keys_file)
+    app.state.search_stats = SearchStats(settings.stats_file, settings.stats_retention_days) \
+        if settings.search_stats else None
     app.state.rate_limits = rate_limits(settings)
     install_error_handlers(app)
     if settings.cors_origin_list:
