@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
@@ -137,7 +138,10 @@ class KeyStore:
         if connection is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                new = not self.path.exists()
                 connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                if new:  # hashes only, but no one else's business: readable by the service's user alone
+                    os.chmod(self.path, 0o600)
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.executescript(SCHEMA)
             except (OSError, sqlite3.Error) as error:

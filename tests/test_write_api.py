@@ -65,6 +65,7 @@ def test_keys_are_shown_once_stored_hashed_listed_and_revoked(tmp_path):
     secret = token.rsplit("_", 1)[1]
     stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
     assert secret.encode() not in stored and token.encode() not in stored
+    assert (tmp_path / "keys.db").stat().st_mode & 0o077 == 0  # the service's user's alone
     with pytest.raises(InvalidKey):
         keys.authenticate(token[:-4] + "0000")
     assert keys.revoke(key.id).revoked
