@@ -321,7 +321,11 @@ def test_a_store_that_cannot_be_reached_answers_503(tmp_path):
     store = ElasticsearchStore(f"http://127.0.0.1:{free_port()}", index="gone", request_timeout=1)
     settings = Settings(keys_file=str(tmp_path / "keys.db"))
     client = TestClient(create_app(settings, store=store))
-    token = KeyStore(settings.keys_file).create(Scope.WRITE)[1]
+    keys = KeyStore(settings.keys_file)
+    token = keys.create(Scope.WRITE)[1]
     answer = client.put("/api/v1/documents/cms-1", json=notice(), headers={"Authorization": f"Bearer {token}"})
-    assert answer.status_code == 503 and answer.json()["error"]["code"] in ("store_unavailable",)
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "store_unavailable"
     assert "127.0.0.1" not in answer.text
+    assert [(e.action, e.document_id, e.outcome) for e in keys.audit()] == [("put", "cms-1", "store_unavailable")]
+    deleted = client.delete("/api/v1/documents/cms-1", headers={"Authorization": f"Bearer {token}"})
+    assert deleted.status_code == 503

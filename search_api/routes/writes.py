@@ -144,10 +144,6 @@ def _audit(request: Request, key: ApiKey, action: str, document_id: str | None, 
         log.error("audit log not written (%s %s %s by key %s): %s", action, document_id, outcome, key.id, error)
 
 
-def _issuer_check(key: ApiKey):
-    return key.may_write_for
-
-
 def _refused_error(refused: Refused, key: ApiKey) -> ApiError:
     message = refused.message
     if refused.status == 403 and key.issuer:
@@ -158,13 +154,15 @@ def _refused_error(refused: Refused, key: ApiKey) -> ApiError:
 async def _apply(request: Request, key: ApiKey, operations: list[Operation]) -> list[Outcome | Refused]:
     writer: DocumentWriter = request.app.state.writer
     try:
-        return await run_in_threadpool(writer.apply, operations, _issuer_check(key))
+        return await run_in_threadpool(writer.apply, operations, key.may_write_for)
     except (WriteFailed, StoreError) as error:
+        failed_as = "store_error" if isinstance(error, StoreError) and not isinstance(error, StoreUnavailable) \
+            else "store_unavailable"
         for operation in operations:
             action, doc_id = ("put", operation.document.id) if isinstance(operation, Put) else ("delete", operation.source_id)
-            _audit(request, key, action, doc_id, "store_unavailable")
-        if isinstance(error, StoreError) and not isinstance(error, StoreUnavailable):
-            raise
+            _audit(request, key, action, doc_id, failed_as)
+        if failed_as == "store_error":
+            raise  # the service's 500, said in its log
         raise ApiError(503, "store_unavailable", "the index could not be written now; what was written stays, "
                        "and the same request sent again completes it") from None
 
