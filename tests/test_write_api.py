@@ -219,10 +219,13 @@ def test_portal_pages_pushed_by_a_cms_are_read_and_linked_as_when_indexed(servic
     assert interpretation["kind"] == "interpretation" and interpretation["interprets"]["id"] == "sz-notice"
     assert put_page(service, "sz-notice", PAGES / "shenzhen-notice.html",
                     url="https://www.sz.gov.cn/cms/notice-1.html").json()["result"] == "unchanged"
-    # a GBK page without a declaration is read as a file would be
-    gbk = put_page(service, "gongyi", PAGES / "gongyi-interpretation-gbk-undeclared.html")
+    # a GBK page without a declaration is read as a file would be; its address in Content-Location
+    gbk = service.put("/api/v1/documents/gongyi", content=(PAGES / "gongyi-interpretation-gbk-undeclared.html").read_bytes(),
+                      headers={**auth(service, "write"), "Content-Type": "text/html; charset=gbk",
+                               "Content-Location": "http://www.gongyi.gov.cn/zcjd/1.html"})
     assert gbk.status_code == 201
-    assert service.get("/api/v1/documents/gongyi").json()["issuers"] == ["巩义市人民政府办公室"]
+    page = service.get("/api/v1/documents/gongyi").json()
+    assert page["issuers"] == ["巩义市人民政府办公室"] and page["source_url"] == "http://www.gongyi.gov.cn/zcjd/1.html"
 
 
 def test_bad_input_is_a_clear_4xx_and_loses_nothing(service):
