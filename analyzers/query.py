@@ -4,6 +4,8 @@
     道交法                         an abbreviation: searched as 道路交通安全法 (synonym files)
     個人信息保護法                 traditional characters: searched as simplified (OpenCC t2s)
     莆政办网传(2021)13号           a document number: matched exactly, in any bracket style
+    房东不退押金怎么办？           a question: its content words, any of them (ANY mode), the
+                                   question and function words dropped, 房东 also as 出租人
 
 Nothing a user types is a syntax error: unbalanced quotes and stray operators are read
 as words.
@@ -14,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import opencc
 
 from analyzers.analyzer import Analyzer
 from analyzers.normalize import DOC_NUMBER_PATTERN, doc_number_key, normalize_text
@@ -30,6 +34,9 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)  # quoted: index tokens in sequence
     excluded: list[list[str]] = field(default_factory=list)  # -word: index tokens in sequence
     doc_number_key: str | None = None  # the whole query is a document number
+    any_terms: bool = False  # a question: documents need only some of the terms (ranked by how many)
+    # statutory words a term stands for (老公 -> 配偶), each as its terms
+    expansions: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
@@ -45,16 +52,44 @@ def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
     text = _QUOTED.sub(lambda m: " " + next(g for g in m.groups() if g is not None) + " ", text)
     excluded = [tokens for word in _EXCLUDED.findall(text) if (tokens := analyzer.index_tokens(word))]
     text = " ".join(analyzer.expand_abbreviations(_EXCLUDED.sub(" ", text)).split())
-    return ParsedQuery(text=text, terms=analyzer.query_terms(text), phrases=phrases, excluded=excluded)
+    terms = analyzer.query_terms(text)
+    if not analyzer.is_question(q):
+        return ParsedQuery(text=text, terms=terms, phrases=phrases, excluded=excluded)
+    content = question_terms(text, analyzer)
+    return ParsedQuery(text=text, terms=content, phrases=phrases, excluded=excluded, any_terms=True,
+                       expansions=statutory_expansions(content, analyzer))
+
+
+# --- questions ---------------------------------------------------------------------------
+
+# Amounts and spans of time (三个, 八个月, 两千块, 16): what the law says of them is found by
+# the other words of a question.
+_QUANTITY = re.compile(r"^[\d一二三四五六七八九十百千万两几半多]*[个年月日天周块元次岁号]{0,2}$")
+
+
+def question_terms(text: str, analyzer: Analyzer) -> list[str]:
+    """The terms of a question that carry its meaning: no question or function words
+    (`Analyzer.content_terms`), no amounts."""
+    return [term for term in analyzer.content_terms(text) if not _QUANTITY.match(term)]
+
+
+def statutory_expansions(terms: list[str], analyzer: Analyzer) -> dict[str, list[list[str]]]:
+    """For each term that stands for words of the law (房东: 出租人), those words, each as
+    the terms it is cut into."""
+    expansions = {}
+    for term in terms:
+        alternatives = [cut for word in analyzer.statutory_terms(term)
+                        if (cut := analyzer.query_terms(word)) and cut != [term]]
+        if alternatives:
+            expansions[term] = alternatives
+    return expansions
 
 
 # --- traditional characters --------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
+def _t2s() -> opencc.OpenCC:
     # character-level t2s: phrase-level configurations (tw2sp) also rewrite words such as
     # 文件 -> 文档 that government texts use as they are
     return opencc.OpenCC("t2s")

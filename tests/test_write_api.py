@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, free_port
 from fastapi.testclient import TestClient
+from support.paths import FIXTURES
+from support.servers import free_port
 
 from policy_search.cli import main
 from policy_search.keys import InvalidKey, KeyStore, Scope
