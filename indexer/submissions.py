@@ -30,6 +30,7 @@ from indexer.pipeline import Indexer
 from indexer.portal_html import read_page
 from indexer.summary import RunFailed
 from policy_search.schema import Document
+from policy_search.store_query import parse_day
 from policy_search.stores import IndexRecord, Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 # What a source id may hold: it is a document id, in URLs of the API and the pages as it is.
 SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._~:-]{0,199}$"
 _SOURCE_ID = re.compile(SOURCE_ID_PATTERN)
+DATE_FIELDS = ("publish_date", "written_date", "effective_date", "expiry_date", "repealed_date")
 SOURCE_ID_RULE = "1–200 letters, digits and . _ ~ : -, starting with a letter or digit"
 
 
@@ -105,6 +107,12 @@ def record_document(record: object, source_id: str, position: int = 1) -> Docume
     if given not in (None, "", source_id):
         raise ParseError(f"record {position}: id: {str(given)[:60]!r} is not the source_id {source_id!r}; "
                          "leave it out or give the same")
+    for name in DATE_FIELDS:  # as the API's dates are: YYYY-MM-DD, never a Unix timestamp
+        if record.get(name) is not None:
+            try:
+                parse_day(record[name])
+            except ValueError as error:
+                raise ParseError(f"record {position}: {name}: {error}") from None
     with _reading():
         return record_to_document({**record, "id": source_id}, None, position)
 

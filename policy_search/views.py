@@ -203,7 +203,8 @@ class DocumentRecord(BaseModel):
     id: str | None = Field(None, description="if given, the id of the URL (the source id)")
     title: str = Field(min_length=1)
     kind: Kind = Kind.POLICY
-    issuers: list[str] = Field(default_factory=list, description="issuing bodies; an issuer key needs its own among them")
+    issuers: list[str] | str | None = Field(default_factory=list, description="issuing bodies (one, or a list); an issuer key "
+                                    "needs its own among them")
     doc_number: str | None = Field(None, description="文号, in any bracket style")
     index_no: str | None = Field(None, description="索引号")
     publish_date: date | None = None

@@ -238,6 +238,7 @@ def test_bad_input_is_a_clear_4xx_and_loses_nothing(service):
         (b'{"issuers": ["x"]}', headers, 422, "title"),
         (b'["not", "an", "object"]', headers, 422, "not a JSON object"),
         (b'{"title": "x", "publish_date": "yesterday"}', headers, 422, "publish_date"),
+        (b'{"title": "x", "effective_date": 0}', headers, 422, "YYYY-MM-DD"),  # no Unix timestamps
         (b"\xff\xfe\x00garbage", headers, 422, "UTF-8"),
         (b"<html><body></body></html>", {**headers, "Content-Type": "text/html"}, 422, ""),
         (b"\x00\x01\x02binary" * 10, {**headers, "Content-Type": "text/html"}, 422, "binary"),
