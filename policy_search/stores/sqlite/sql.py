@@ -202,7 +202,7 @@ def rarer_terms(cursor: sqlite3.Cursor, request: SearchRequest) -> SearchRequest
 
 def article_rows(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, list[tuple]]:
     """How many articles match, and the page of them, best BM25 first: (document rowid,
-    ordinal, number, headings, rank) each. The filters apply to their documents."""
+    ordinal, number, headings, text, rank) each. The filters apply to their documents."""
     request = rarer_terms(cursor, request)
     filters_only = replace(request, terms=[], phrases=[], expansions={}, doc_number_key=None)
     where, params = where_clause(filters_only)
@@ -223,24 +223,20 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, l
         total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
     if not total:
         return 0, []
-    sql = (f"SELECT a.doc_rowid, a.ordinal, a.number, a.headings, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
-           " ORDER BY rank, a.doc_rowid, a.ordinal LIMIT ? OFFSET ?")
+    # the text as a slice of the body (substr counts characters, from 1), not the whole body
+    text = "coalesce(a.text, substr(d.body, a.start + 1, a.end - a.start))"
+    sql = (f"SELECT a.doc_rowid, a.ordinal, a.number, a.headings, {text}, bm25(articles_fts, ?, ?, ?) AS rank"
+           f" {matches} ORDER BY rank, a.doc_rowid, a.ordinal LIMIT ? OFFSET ?")
     rows = cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
     return total, rows
 
 
-def article_documents(cursor: sqlite3.Cursor, wanted: dict[int, set[int]]) -> dict[int, tuple[Document, dict[int, str]]]:
-    """The documents of found articles (without text) and the text of the wanted articles
-    (document rowid -> ordinals), by rowid."""
-    result = {}
-    for chunk in chunks_of(sorted(wanted), 500):
-        rows = cursor.execute(
-            f"SELECT rowid, data, body, articles FROM documents WHERE rowid IN ({marks_for(chunk)})", chunk)
-        for rowid, data, body, spans_json in rows:
-            spans = json.loads(spans_json)
-            texts = {ordinal: body[span[1] : span[2]] if len(span) == 3 else span[1]
-                     for ordinal in wanted[rowid] if ordinal < len(spans) for span in [spans[ordinal]]}
-            result[rowid] = (read_document(data), texts)
+def article_documents(cursor: sqlite3.Cursor, rowids: set[int]) -> dict[int, Document]:
+    """The documents of found articles, without text, by rowid."""
+    result: dict[int, Document] = {}
+    for chunk in chunks_of(sorted(rowids), 500):
+        rows = cursor.execute(f"SELECT rowid, data FROM documents WHERE rowid IN ({marks_for(chunk)})", chunk)
+        result.update((rowid, read_document(data)) for rowid, data in rows)
     return result
 
 
