@@ -4,6 +4,8 @@
     道交法                         an abbreviation: searched as 道路交通安全法 (synonym files)
     個人信息保護法                 traditional characters: searched as simplified (OpenCC t2s)
     莆政办网传(2021)13号           a document number: matched exactly, in any bracket style
+    房东不退押金怎么办？           a question: its content words, any of them (ANY mode), the
+                                   question and function words dropped, 房东 also as 出租人
 
 Nothing a user types is a syntax error: unbalanced quotes and stray operators are read
 as words.
@@ -30,6 +32,9 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)  # quoted: index tokens in sequence
     excluded: list[list[str]] = field(default_factory=list)  # -word: index tokens in sequence
     doc_number_key: str | None = None  # the whole query is a document number
+    any_terms: bool = False  # a question: documents need only some of the terms (ranked by how many)
+    # statutory words a term stands for (老公 -> 配偶), each as its terms
+    expansions: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
@@ -45,7 +50,44 @@ def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
     text = _QUOTED.sub(lambda m: " " + next(g for g in m.groups() if g is not None) + " ", text)
     excluded = [tokens for word in _EXCLUDED.findall(text) if (tokens := analyzer.index_tokens(word))]
     text = " ".join(analyzer.expand_abbreviations(_EXCLUDED.sub(" ", text)).split())
-    return ParsedQuery(text=text, terms=analyzer.query_terms(text), phrases=phrases, excluded=excluded)
+    terms = analyzer.query_terms(text)
+    content = content_terms(terms)
+    question = bool(_QUESTION_MARK.search(q)) or any(term in QUESTION_WORDS for term in terms)
+    expansions = {term: alternatives for term in content if (alternatives := _expansions(term, analyzer))}
+    return ParsedQuery(text=text, terms=content if question else terms, phrases=phrases, excluded=excluded,
+                       any_terms=question, expansions=expansions)
+
+
+def as_question(parsed: ParsedQuery) -> ParsedQuery:
+    """A keyword query read as a question (ANY mode): when all of its words match nothing."""
+    return ParsedQuery(text=parsed.text, terms=content_terms(parsed.terms), phrases=parsed.phrases,
+                       excluded=parsed.excluded, any_terms=True, expansions=parsed.expansions)
+
+
+# --- questions ---------------------------------------------------------------------------
+
+_QUESTION_MARK = re.compile(r"[?？]")
+# Words that make a query a question. (Placeholder list until the shipped question-word file.)
+QUESTION_WORDS = frozenset(
+    "谁 什么 怎么 怎么办 怎样 如何 吗 呢 么 能否 是否 可否 可不可以 能不能 会不会 有没有 要不要 该不该 哪些 哪里 哪个"
+    " 多少 多久 几个 几年 几天 为什么 为啥 咋 咋办 啥 请问".split())
+# Words that count for nothing in a question.
+FUNCTION_WORDS = QUESTION_WORDS | frozenset(
+    "的 了 着 过 吧 啊 呀 嘛 我 你 他 她 我们 你们 他们 我家 自己 这 那 这个 那个 这种 一下 就 都 也 又 才 被 把 让 给"
+    " 和 与 或 及 在 是 有 要 想 能 会 可以 应该 需要 可 该 得 对 从 向 跟 到 去 来 说 算 没 该怎么办 一个".split())
+
+
+def content_terms(terms: list[str]) -> list[str]:
+    """The terms of a question that carry its meaning: no question or function words, no
+    punctuation."""
+    return [term for term in terms if term not in FUNCTION_WORDS and any(ch.isalnum() for ch in term)]
+
+
+def _expansions(term: str, analyzer: Analyzer) -> list[list[str]]:
+    """The statutory words a colloquial term stands for, each as the terms it is cut into."""
+    statutory = getattr(analyzer, "statutory_terms", None)
+    words = statutory(term) if statutory else ()
+    return [cut for word in words if (cut := analyzer.query_terms(word)) and cut != [term]]
 
 
 # --- traditional characters --------------------------------------------------------------

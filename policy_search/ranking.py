@@ -15,10 +15,14 @@ A store finds the candidates and scores them (BM25, title weighted over body); t
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from analyzers import normalize_text
 from policy_search.schema import Status, status_on, title_key
 from policy_search.store_query import Hit, SearchRequest
+
+if TYPE_CHECKING:
+    from policy_search.articles import ArticleHit
 
 RERANK_WINDOW = 100
 # Weight of a title match over a body match in the stores' BM25 (SQLite: FTS5 column
@@ -27,6 +31,19 @@ TITLE_WEIGHT = 10.0
 RECENCY_BOOST = 0.05  # at most 5 % of the score, for a document published this year
 RECENCY_YEARS = 20
 NO_TITLE_MATCH = 3  # the tier of a document whose title does not match the query
+# BM25 weights of an article's fields (title of its document, headings, text).
+ARTICLE_WEIGHTS = (1.0, 4.0, 2.0)  # Elasticsearch's combined_fields takes no weight under 1
+# A term found only through a statutory word it stands for counts this much (typed: 1).
+EXPANSION_WEIGHT = 0.7
+# A one-character term (交, 债, 欠) says little on its own and occurs inside many words.
+SHORT_TERM_WEIGHT = 0.4
+# A term found only in the title of an article's document (not in the article) counts this much.
+TITLE_ONLY_WEIGHT = 0.5
+# In ANY mode, the store's score (scaled to the best candidate's) adds at most this much to
+# the terms covered: coverage decides, BM25 orders what covers as much.
+SCORE_SHARE = 0.9
+# A document's terms spread over its whole text count for less than held in one article.
+SPREAD_WEIGHT = 0.8
 
 
 def title_tier(title: str, query_key: str, terms: list[str]) -> int:
@@ -43,15 +60,64 @@ def title_tier(title: str, query_key: str, terms: list[str]) -> int:
     return NO_TITLE_MATCH
 
 
-def rerank(hits: list[Hit], request: SearchRequest) -> list[Hit]:
+def rerank(hits: list[Hit], request: SearchRequest, article_coverage: dict[str, float] | None = None) -> list[Hit]:
+    """Documents in order. In ANY mode, by how much of the query each covers: the terms it
+    holds anywhere (`Hit.matched`, counted at `SPREAD_WEIGHT`) or, better, in one of its
+    articles (`article_coverage`: document id -> the best article's coverage)."""
     query_key = title_key(request.text)
+    best = max((hit.score or 0.0 for hit in hits), default=0.0) or 1.0
 
     def sort_key(hit: Hit) -> tuple:
         doc = hit.document
         score = (hit.score or 0.0) * (1 + RECENCY_BOOST * _recency(doc.publish_date, request.valid_on))
-        return (title_tier(doc.title, query_key, request.terms), -score, doc.id)
+        tier = title_tier(doc.title, query_key, request.terms)
+        if not request.any_terms:
+            return (tier, -score, doc.id)
+        covered = max(SPREAD_WEIGHT * matched_weight(hit.matched, request),
+                      (article_coverage or {}).get(doc.id, 0.0))
+        return (tier, -(covered + SCORE_SHARE * score / best), doc.id)
 
     return in_force_first(sorted(hits, key=sort_key), request.valid_on)
+
+
+def matched_name(index: int, expansion: bool) -> str:
+    """How a store names term `index` found (typed, or through a statutory word) in `Hit.matched`."""
+    return f"{index}~" if expansion else str(index)
+
+
+def matched_weight(matched: frozenset[str], request: SearchRequest) -> float:
+    total = 0.0
+    for index, term in enumerate(request.terms):
+        found = 1.0 if matched_name(index, False) in matched else EXPANSION_WEIGHT if matched_name(
+            index, True) in matched else 0.0
+        total += found * (SHORT_TERM_WEIGHT if len(term) == 1 else 1.0)
+    return total
+
+
+def coverage(text: str, title: str, request: SearchRequest) -> float:
+    """How much of the query a text covers: each term 1 where it occurs, less where only a
+    statutory word it stands for does (`EXPANSION_WEIGHT`) or only the title holds it."""
+    text, title = normalize_text(text), normalize_text(title)
+    total = 0.0
+    for index in range(len(request.terms)):
+        weights = [1.0] + [EXPANSION_WEIGHT] * (len(request.alternatives(index)) - 1)
+        found = 0.0
+        for weight, words in zip(weights, request.alternatives(index), strict=True):
+            if all(word in text for word in words):
+                found = max(found, weight)
+            elif all(word in title for word in words):
+                found = max(found, weight * TITLE_ONLY_WEIGHT)
+        total += found * (SHORT_TERM_WEIGHT if len(request.terms[index]) == 1 else 1.0)
+    return total
+
+
+def rank_articles(hits: list[ArticleHit], request: SearchRequest) -> list[ArticleHit]:
+    """Articles by how much of the query they cover, then by the store's score."""
+    best = max((hit.score or 0.0 for hit in hits), default=0.0) or 1.0
+    for hit in hits:
+        hit.coverage = coverage(f"{hit.headings}\n{hit.text}", hit.document.title, request)
+    return sorted(hits, key=lambda hit: (-(hit.coverage + SCORE_SHARE * (hit.score or 0.0) / best),
+                                         hit.document.id, hit.ordinal))
 
 
 def in_force_first(hits: list[Hit], day: date) -> list[Hit]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from analyzers import Analyzer, shipped_analyzer
 from analyzers.highlight import highlight, snippet
-from analyzers.query import parse_query
+from analyzers.query import content_terms, parse_query
+from policy_search.articles import ARTICLE_WINDOW, ArticleHit, search_articles
 from policy_search.fields import default_facets, facet_label, field_names, get_field
 from policy_search.ranking import RERANK_WINDOW, rerank
 from policy_search.schema import public_fields
@@ -94,7 +95,9 @@ def make_request(
         excluded=parsed.excluded,
         scope=scope,
         doc_number_key=parsed.doc_number_key,
-        marks=_marks(parsed.terms, parsed.text, analyzer),
+        any_terms=parsed.any_terms,
+        expansions=parsed.expansions,
+        marks=_marks(parsed.terms, parsed.text, analyzer, parsed.expansions),
         page=page,
         size=size,
         sort=sort_order,
@@ -118,18 +121,37 @@ def _facet_fields(facets: str | list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _marks(terms: list[str], text: str, analyzer: Analyzer) -> list[str]:
-    """The words to mark: the query's words and the dictionary words inside them."""
-    return list(dict.fromkeys([*terms, *(t for t in analyzer.index_tokens(text) if len(t) > 1)])) if text else []
+def _marks(terms: list[str], text: str, analyzer: Analyzer, expansions: dict[str, list[list[str]]]) -> list[str]:
+    """The words to mark: the query's words, the dictionary words inside them and the
+    statutory words they stand for."""
+    if not text:
+        return []
+    inner = [t for t in analyzer.index_tokens(text) if len(t) > 1 and (t in terms or not terms or len(terms) < 4)]
+    statutory = ["".join(words) for alternatives in expansions.values() for words in alternatives]
+    return list(dict.fromkeys([*terms, *inner, *statutory]))
 
 
 def ranked_search(store: Store, request: SearchRequest) -> SearchResult:
     """The store's answer, ranked (see `ranking`) when relevance orders it."""
+    return ranked_search_with_articles(store, request)[0]
+
+
+def ranked_search_with_articles(store: Store, request: SearchRequest) -> tuple[SearchResult, SearchRequest]:
+    """The store's answer, ranked, and the request as it was answered: a keyword query whose
+    words never occur together is answered as a question (ANY mode)."""
     if request.doc_number_key:
         result = store.search(request)
         if result.total:
-            return result
+            return result, request
         request = replace(request, doc_number_key=None)  # not a known number: search its words
+    result = _ranked(store, request)
+    if not result.total and request.has_words and not request.any_terms and len(request.terms) > 1:
+        request = replace(request, any_terms=True, terms=content_terms(request.terms) or request.terms)
+        result = _ranked(store, request)
+    return result, request
+
+
+def _ranked(store: Store, request: SearchRequest) -> SearchResult:
     if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
         return store.search(request)
     window_request = replace(request, page=1, size=RERANK_WINDOW, with_body=False)
@@ -147,7 +169,18 @@ def ranked_search(store: Store, request: SearchRequest) -> SearchResult:
     candidates = {hit.document.id: hit for hit in window.hits}
     for hit in titles.hits if titles else []:
         candidates.setdefault(hit.document.id, hit)
-    hits = rerank(list(candidates.values()), request)[request.offset : request.offset + request.size]
+    article_coverage: dict[str, float] | None = None
+    if request.any_terms:
+        # A question is answered by an article holding its words together: the documents of
+        # the best articles are candidates, ranked by their best article's coverage.
+        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW))
+        article_coverage = {}
+        for article in articles.hits:
+            article_coverage.setdefault(article.document.id, article.coverage)
+        missing = [doc_id for doc_id in article_coverage if doc_id not in candidates]
+        for doc in store.get_many(missing, with_body=False).values():
+            candidates[doc.id] = Hit(doc, 0.0)
+    hits = rerank(list(candidates.values()), request, article_coverage)[request.offset : request.offset + request.size]
     full = store.get_many([hit.document.id for hit in hits], with_articles=False)
     hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
     return SearchResult(total=window.total, hits=hits, facets=window.facets)
@@ -160,8 +193,9 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
-        result = ranked_search(store, request)
+        result, request = ranked_search_with_articles(store, request)
     marks = request.marks
+    matched = matched_articles(store, request, [hit.document.id for hit in result.hits])
     results = []
     for hit in result.hits:
         doc = hit.document
@@ -171,6 +205,11 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         item["title_html"] = highlight(doc.title, marks)
         item["snippet_html"] = snippet(doc.body, marks, SNIPPET_LENGTH)
         item["score"] = round(hit.score, 4) if hit.score is not None else None
+        item["articles"] = [
+            {"number": article.number, "headings": article.headings, "url": article.url,
+             "text_html": snippet(article.text, marks, SNIPPET_LENGTH)}
+            for article in matched.get(doc.id, [])
+        ]
         results.append(item)
     facets = {
         field: [
@@ -186,6 +225,7 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
     }
     return {
         "query": q,
+        "question": request.any_terms,
         "total": result.total,
         "page": request.page,
         "size": request.size,
@@ -194,4 +234,63 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         "took_ms": round((time.perf_counter() - started) * 1000),
         "results": results,
         "facets": facets,
+    }
+
+
+# The articles shown under a document result.
+ARTICLES_PER_RESULT = 3
+
+
+def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str]) -> dict[str, list[ArticleHit]]:
+    """The best articles of each document that hold the words (at most ARTICLES_PER_RESULT)."""
+    if not doc_ids or not request.has_words or request.doc_number_key:
+        return {}
+    within = replace(request, any_terms=True, doc_ids=tuple(doc_ids), filters={}, current=False,
+                     date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(doc_ids) * 3)
+    result: dict[str, list[ArticleHit]] = {}
+    for article in search_articles(store, within).hits:
+        held = result.setdefault(article.document.id, [])
+        if len(held) < ARTICLES_PER_RESULT and article.coverage > 0:
+            held.append(article)
+    return result
+
+
+def make_article_request(q: str, *, page: int = 1, size: int = 10, filters: dict[str, list[str]] | None = None,
+                         valid_on: date | None = None, current: bool = True,
+                         analyzer: Analyzer | None = None) -> SearchRequest:
+    """An article search: a question is read as one (ANY mode) whatever its form, since an
+    article rarely holds every word typed; by default only versions in force."""
+    request = make_request(q, page=page, size=size, filters=filters, valid_on=valid_on, current=current,
+                           facets=[], analyzer=analyzer)
+    if request.doc_number_key:
+        request = replace(request, doc_number_key=None)
+    return replace(request, any_terms=True, terms=content_terms(request.terms) or request.terms)
+
+
+def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
+    """Run an article search and return the response body of `GET /api/v1/articles`."""
+    started = time.perf_counter()
+    result = search_articles(store, request)
+    results = []
+    for hit in result.hits:
+        doc = hit.document
+        fields = public_fields(doc, request.valid_on)
+        results.append({
+            "number": hit.number,
+            "headings": hit.headings,
+            "text_html": highlight(hit.text, request.marks),
+            "document": {name: fields[name] for name in
+                         ("id", "title", "status", "status_label", "level", "issuers", "publish_date")},
+            "url": hit.url,
+            "score": round(hit.coverage, 4),
+        })
+    return {
+        "query": q,
+        "question": True,
+        "total": result.total,
+        "page": request.page,
+        "size": request.size,
+        "valid_on": request.valid_on.isoformat(),
+        "took_ms": round((time.perf_counter() - started) * 1000),
+        "results": results,
     }

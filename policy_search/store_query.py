@@ -55,6 +55,14 @@ class SearchRequest:
     excluded: list[list[str]] = field(default_factory=list)
     # Where the words must occur: "all" (title or body) or "title".
     scope: Scope = field(default_factory=lambda: Scope.ALL)
+    # ANY mode (a question): a document or article needs only one of the terms, and is ranked
+    # by how many it holds (ranking.coverage); else every term must occur.
+    any_terms: bool = False
+    # Statutory words a term stands for (老公 -> 配偶), each as the terms it consists of (all
+    # of which must occur): weighted alternatives of the term (ranking.EXPANSION_WEIGHT).
+    expansions: dict[str, list[list[str]]] = field(default_factory=dict)
+    # Article searches only: the documents to search in (empty: all).
+    doc_ids: tuple[str, ...] = ()
     # Set when the whole query is a document number: match that number exactly instead.
     doc_number_key: str | None = None
     # The words to mark in titles and snippets: the terms and the dictionary words in them.
@@ -82,10 +90,19 @@ class SearchRequest:
         return bool(self.terms or self.phrases)
 
 
+    def alternatives(self, index: int) -> list[list[str]]:
+        """Term `index` and the statutory words it stands for, each as the terms that must
+        occur together: the typed term first."""
+        term = self.terms[index]
+        return [[term], *self.expansions.get(term, [])]
+
+
 @dataclass
 class Hit:
     document: Document
     score: float | None
+    # ANY mode: which terms the document holds, as `ranking.matched_name` names them.
+    matched: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -43,10 +43,20 @@ class DocumentFields(BaseModel):
     source_path: str | None
 
 
+class MatchedArticle(BaseModel):
+    """An article of a result that holds the words searched for."""
+
+    number: str = Field(description="第五十六条")
+    headings: str = Field(description="the 编/章/节 it stands under")
+    text_html: str = Field(description="a passage of the article, escaped, with <mark> around matched words")
+    url: str = Field(description="the article on its document's page: /documents/{id}#第五十六条")
+
+
 class SearchHit(DocumentFields):
     title_html: str = Field(description="the title, escaped, with <mark> around matched words")
     snippet_html: str = Field(description="a passage of the text, escaped, with <mark> around matched words")
     score: float | None = Field(description="relevance; null when sorted by date")
+    articles: list[MatchedArticle] = Field(description="the best one to three articles that hold the words")
 
 
 class FacetValue(BaseModel):
@@ -58,6 +68,7 @@ class FacetValue(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
+    question: bool = Field(description="read as a question: results need only some of its words, ranked by how many")
     total: int
     page: int
     size: int
@@ -66,6 +77,38 @@ class SearchResponse(BaseModel):
     took_ms: int
     results: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(description="counts per facet field; a field's own filter left out")
+
+
+class ArticleDocument(BaseModel):
+    """The document an article belongs to."""
+
+    id: str
+    title: str
+    status: Status
+    status_label: str
+    level: str | None
+    issuers: list[str]
+    publish_date: date | None
+
+
+class ArticleResultView(BaseModel):
+    number: str = Field(description="第五十六条")
+    headings: str = Field(description="the 编/章/节 it stands under")
+    text_html: str = Field(description="the article's text, escaped, with <mark> around matched words")
+    document: ArticleDocument
+    url: str = Field(description="the article on its document's page: /documents/{id}#第五十六条")
+    score: float | None = Field(description="relevance: the words covered, then BM25")
+
+
+class ArticlesResponse(BaseModel):
+    query: str
+    question: bool = Field(description="read as a question: articles need only some of its words")
+    total: int = Field(description="articles holding the words")
+    page: int
+    size: int
+    valid_on: date
+    took_ms: int
+    results: list[ArticleResultView]
 
 
 class VersionSummary(BaseModel):

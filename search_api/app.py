@@ -11,7 +11,7 @@ from policy_search.settings import Settings, get_settings
 from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
 from search_api.limits import BodyLimit, rate_limits
-from search_api.routes import assets, documents, health, pages, search
+from search_api.routes import articles, assets, documents, health, pages, search
 from search_api.security import HeadAsGet, SecurityHeaders
 
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (search.make_router(), documents.router, health.router, pages.router, assets.router):
+    for router in (search.make_router(), articles.make_router(), documents.router, health.router, pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")
     app.mount("/static", assets.static_files(), name="static")

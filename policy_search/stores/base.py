@@ -9,13 +9,14 @@ import pickle
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import Analyzer
-from policy_search.schema import Document, article_spans, articles_from_spans
+from policy_search.articles import ArticleResult, article_headings
+from policy_search.schema import ArticleSpan, Document, article_spans, articles_from_spans
 from policy_search.store_query import SearchRequest, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -75,17 +76,20 @@ class IndexRecord:
     content_hash: str
     tokens_digest: str
     article_spans_json: str = "[]"
+    articles: list[ArticleTokens] = field(default_factory=list)
 
     @classmethod
     def of(cls, doc: Document, analyzer: Analyzer) -> IndexRecord:
         """Segment a document (the costly part of indexing), once for whichever store."""
-        title_tokens, body_tokens = document_tokens(analyzer, doc.title, doc.body)
-        spans_json = json.dumps(article_spans(doc.body, doc.articles), ensure_ascii=False)
+        spans = article_spans(doc.body, doc.articles)
+        tokens = document_tokens(analyzer, doc.title, doc.body, spans)
+        spans_json = json.dumps(spans, ensure_ascii=False)
         body = doc.body.encode("utf-8")
         return cls(
             document=doc.model_copy(update={"body": "", "articles": []}), body=body,
-            title_tokens=title_tokens, body_tokens=body_tokens, content_hash=doc.content_hash(spans_json, body),
-            tokens_digest=tokens_digest(title_tokens, body_tokens), article_spans_json=spans_json,
+            title_tokens=tokens.title, body_tokens=tokens.body, content_hash=doc.content_hash(spans_json, body),
+            tokens_digest=tokens_digest(tokens.title, tokens.body), article_spans_json=spans_json,
+            articles=tokens.articles,
         )
 
     def full_document(self) -> Document:
@@ -95,9 +99,72 @@ class IndexRecord:
         return self.document.model_copy(update={"body": body, "articles": articles})
 
 
-def document_tokens(analyzer: Analyzer, title: str, body: str) -> tuple[bytes, bytes]:
-    """The tokens both stores index for a document's title and body, space-separated, UTF-8."""
-    return analyzer.index_text(title).encode("utf-8"), analyzer.index_text(body).encode("utf-8")
+@dataclass
+class ArticleTokens:
+    """What a store indexes of one article beside its document's: where it stands, and
+    where its tokens are in the document's body tokens (byte offsets: no second copy of
+    them travels between the indexer's processes)."""
+
+    number: str
+    headings: str  # articles.article_headings
+    heading_tokens: str
+    start: int
+    end: int
+
+    def tokens(self, body_tokens: bytes) -> str:
+        return body_tokens[self.start : self.end].decode("utf-8")
+
+
+@dataclass
+class DocumentTokens:
+    title: bytes
+    body: bytes
+    articles: list[ArticleTokens]
+
+
+def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[ArticleSpan]) -> DocumentTokens:
+    """The tokens both stores index for a document's title, body and each article.
+
+    The body is segmented piece by piece, cut where its articles begin and end, so that each
+    article's tokens come from the same pass as the body's (segmenting the articles again
+    would cost a second pass over the text). The text of an article that is not a slice of
+    the body is segmented on its own and its tokens follow the body's. Deterministic, so that
+    a store can make the tokens again from what it stores (to take them back)."""
+    pieces: list[bytes] = []
+    length = 0
+    token_spans: list[tuple[int, int]] = [(0, 0)] * len(spans)
+
+    def add(text: str) -> tuple[int, int]:
+        nonlocal length
+        tokens = analyzer.index_text(text).encode("utf-8")
+        if not tokens:
+            return length, length
+        if pieces:
+            length += 1  # the space between pieces
+        pieces.append(tokens)
+        start = length
+        length += len(tokens)
+        return start, length
+
+    position = 0
+    for index, span in enumerate(spans):
+        if len(span) == 3:
+            if span[1] > position:
+                add(body[position : span[1]])
+            token_spans[index] = add(body[span[1] : span[2]])
+            position = span[2]
+    add(body[position:])
+    for index, span in enumerate(spans):
+        if len(span) == 2:
+            token_spans[index] = add(span[1])
+    headings = article_headings(body, spans) if spans else []
+    heading_tokens = {text: analyzer.index_text(text) for text in dict.fromkeys(headings)}
+    articles = [
+        ArticleTokens(number=span[0], headings=headings[index], heading_tokens=heading_tokens[headings[index]],
+                      start=token_spans[index][0], end=token_spans[index][1])
+        for index, span in enumerate(spans)
+    ]
+    return DocumentTokens(analyzer.index_text(title).encode("utf-8"), b" ".join(pieces), articles)
 
 
 def tokens_digest(title_tokens: bytes, body_tokens: bytes) -> str:
@@ -191,6 +258,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def search_articles(self, request: SearchRequest) -> ArticleResult:
+        """The articles matching a request's words (any of them, in ANY mode) in documents
+        that pass its filters, best BM25 first (title, headings and text weighted as
+        `ranking.ARTICLE_WEIGHTS`), each with its document (no text) and its own text; the
+        candidates that `articles.search_articles` ranks."""
 
     # Whether `search_many` costs less than its searches one after another (a round trip).
     batches_searches = False

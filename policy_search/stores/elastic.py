@@ -20,12 +20,14 @@ from typing import Any
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError, helpers
 
 from analyzers import Analyzer, shipped_analyzer
+from policy_search.articles import ArticleHit, ArticleResult
 from policy_search.fields import Field, get_field, stored_fields
-from policy_search.ranking import TITLE_WEIGHT
-from policy_search.schema import STATUS_CONDITIONS, Document, Status
+from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
+from policy_search.schema import STATUS_CONDITIONS, Document, Status, article_spans
 from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
 from policy_search.stores.base import (
     DocumentsRejected,
+    DocumentTokens,
     IndexRecord,
     LookupField,
     Store,
@@ -34,7 +36,7 @@ from policy_search.stores.base import (
     document_tokens,
     warn_resegmenting,
 )
-from policy_search.stores.stored import stored_form
+from policy_search.stores.stored import StoredForm, stored_form
 
 # Lucene refuses a term over 32,766 bytes, and with it the whole document: longer values
 # (8,191 characters of up to 4 bytes) stay in _source without being indexed, so that one
@@ -64,6 +66,27 @@ _PROPERTIES: dict[str, Any] = {
     "suggest_keys": _KEYWORD,
     "title_length": {"type": "integer"},
     "interprets_key": _KEYWORD,
+    "article_count": {"type": "integer"},
+}
+
+# The articles index (policy_search.articles): an article's place, its tokens, and the fields
+# of its document that filters read (the validity dates, each stored filter field).
+_ARTICLE_PROPERTIES: dict[str, Any] = {
+    "doc_id": _KEYWORD,
+    "ordinal": {"type": "integer"},
+    "number": {"type": "keyword", "index": False},
+    "headings": {"type": "keyword", "index": False},
+    "text": {"type": "text", "index": False},
+    "title_tokens": {"type": "text", "analyzer": "whitespace"},
+    "headings_tokens": {"type": "text", "analyzer": "whitespace"},
+    "text_tokens": {"type": "text", "analyzer": "whitespace"},
+    "content_hash": _KEYWORD,
+    "family_id": _KEYWORD,
+    "publish_date": _DATE,
+    "valid_from": _DATE,
+    "superseded_on": _DATE,
+    "repealed_on": _DATE,
+    "expired_on": _DATE,
 }
 
 
@@ -77,6 +100,11 @@ def mappings() -> dict[str, Any]:
         "dynamic": False,
         "properties": {**_PROPERTIES, **{_attribute(field): _KEYWORD for field in _stored_fields()}},
     }
+
+
+def article_mappings() -> dict[str, Any]:
+    return {"dynamic": False,
+            "properties": {**_ARTICLE_PROPERTIES, **{_attribute(field): _KEYWORD for field in _stored_fields()}}}
 
 
 def _stored_fields() -> list[Field]:
@@ -109,7 +137,11 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
 # Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
-             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length"]
+             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length",
+             "article_count"]
+# The settings of a new index (both): one replica where the cluster has a second node for
+# it (none on a single node).
+_INDEX_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"}
 
 
 class ElasticsearchStore(Store):
@@ -122,6 +154,7 @@ class ElasticsearchStore(Store):
         self.analyzer = analyzer or shipped_analyzer()
         self.url = url
         self.alias = index
+        self.articles_alias = f"{index}-articles"
         self.request_timeout = request_timeout
         nodes = [node.strip() for node in url.split(",") if node.strip()]
         self.client = Elasticsearch(
@@ -161,19 +194,13 @@ class ElasticsearchStore(Store):
     # --- lifecycle ---------------------------------------------------------------------
 
     def create(self) -> None:
-        if self._call(self.client.indices.exists_alias, name=self.alias):
-            # fields added since the index was made (documents get them when re-indexed)
-            self._call(self.client.indices.put_mapping, index=self.alias, properties=mappings()["properties"])
-            return
-        concrete = f"{self.alias}-v1"
-        self._call(
-            self.client.indices.create,
-            index=concrete,
-            mappings=mappings(),
-            # one replica where the cluster has a second node for it (none on a single node)
-            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"},
-            aliases={self.alias: {}},
-        )
+        for alias, index_mappings in ((self.alias, mappings()), (self.articles_alias, article_mappings())):
+            if self._call(self.client.indices.exists_alias, name=alias):
+                # fields added since the index was made (documents get them when re-indexed)
+                self._call(self.client.indices.put_mapping, index=alias, properties=index_mappings["properties"])
+                continue
+            self._call(self.client.indices.create, index=f"{alias}-v1", mappings=index_mappings,
+                       settings=_INDEX_SETTINGS, aliases={alias: {}})
 
     def ensure_segmentation(self, fingerprint: str) -> int:
         recorded = self.get_meta("segmentation")
@@ -198,25 +225,32 @@ class ElasticsearchStore(Store):
         self._call(self.client.indices.put_mapping, index=self.alias, meta=meta)
 
     def _resegment(self) -> int:
-        """Every document's tokens made again from its stored title and body."""
+        """Every document's tokens, and its articles', made again from its stored text."""
         count = self.count()
         warn_resegmenting(count)
         hits = helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},
-                            source_includes=["title", "body"])
-        self._bulk(self._tokens_update(hit) for hit in hits)
+                            source_excludes=[name for name in _internal() if name != "content_hash"])
+        for chunk in _batches(hits, BULK_DOCUMENTS):
+            updates, articles = [], []
+            for hit in chunk:
+                doc = Document.model_validate(hit["_source"])
+                tokens = document_tokens(self.analyzer, doc.title, doc.body, article_spans(doc.body, doc.articles))
+                updates.append({"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
+                                "doc": {"title_tokens": tokens.title.decode("utf-8"),
+                                        "body_tokens": tokens.body.decode("utf-8")}})
+                articles.extend(self._article_actions(doc, tokens, stored_form(doc), hit["_source"].get(
+                    "content_hash", "")))
+            self._bulk(updates)
+            self._bulk(articles)
         self.refresh()
         return count
 
-    def _tokens_update(self, hit: dict) -> dict:
-        title, body = document_tokens(self.analyzer, hit["_source"]["title"], hit["_source"].get("body", ""))
-        return {"_op_type": "update", "_index": self.alias, "_id": hit["_id"],
-                "doc": {"title_tokens": title.decode("utf-8"), "body_tokens": body.decode("utf-8")}}
-
     def drop(self) -> None:
-        if not self._call(self.client.indices.exists_alias, name=self.alias):
-            return
-        concrete = list(self._call(self.client.indices.get_alias, name=self.alias).body)
-        self._call(self.client.indices.delete, index=",".join(concrete))
+        for alias in (self.alias, self.articles_alias):
+            if not self._call(self.client.indices.exists_alias, name=alias):
+                continue
+            concrete = list(self._call(self.client.indices.get_alias, name=alias).body)
+            self._call(self.client.indices.delete, index=",".join(concrete))
 
     def ready(self) -> bool:
         try:
@@ -225,7 +259,7 @@ class ElasticsearchStore(Store):
             return False
 
     def refresh(self) -> None:
-        self._call(self.client.indices.refresh, index=self.alias)
+        self._call(self.client.indices.refresh, index=f"{self.alias},{self.articles_alias}")
 
     def close(self) -> None:
         self.client.close()
@@ -233,11 +267,61 @@ class ElasticsearchStore(Store):
     # --- writing -----------------------------------------------------------------------
 
     def upsert(self, records: Iterable[IndexRecord]) -> None:
+        records = list(records)
         actions = (
             {"_op_type": "index", "_index": self.alias, "_id": record.document.id, "_source": _source(record)}
             for record in records
         )
-        self._bulk(actions)
+        try:
+            self._bulk(actions)
+        except DocumentsRejected as rejected:
+            self._write_articles([record for record in records if record.document.id not in rejected.reasons])
+            raise
+        self._write_articles(records)
+
+    def _write_articles(self, records: list[IndexRecord]) -> None:
+        """The articles of the documents written, and those of their earlier versions gone
+        (an article's id is its document's and its place, so a shorter text leaves some)."""
+        actions = []
+        for record in records:
+            form = stored_form(record.document)
+            tokens = DocumentTokens(record.title_tokens, record.body_tokens, record.articles)
+            full = record.full_document() if record.articles else record.document
+            actions.extend(self._article_actions(full, tokens, form, record.content_hash))
+        try:
+            self._bulk(actions)
+        except DocumentsRejected as rejected:  # by document, as the indexing run reports them
+            raise DocumentsRejected({key.rsplit("/", 2)[0]: reason for key, reason in rejected.reasons.items()}) from None
+        if records:
+            self._delete_articles({"bool": {
+                "filter": [{"terms": {"doc_id": [record.document.id for record in records]}}],
+                "must_not": [{"terms": {"content_hash": [record.content_hash for record in records]}}]}})
+
+    def _delete_articles(self, query: dict) -> None:
+        """The articles a query finds, deleted by id (a distribution without the reindex
+        module, such as the integration-test one, has no `_delete_by_query`)."""
+        found = helpers.scan(self.client, index=self.articles_alias, query={"query": query}, _source=False, size=1000)
+        try:
+            ids = [hit["_id"] for hit in found]
+        except (ConnectionError, ConnectionTimeout, TransportError) as error:
+            raise StoreUnavailable("Elasticsearch cannot be reached") from error
+        self._bulk({"_op_type": "delete", "_index": self.articles_alias, "_id": article_id} for article_id in ids)
+
+    def _article_actions(self, doc: Document, tokens: DocumentTokens, form: StoredForm,
+                         content_hash: str) -> list[dict]:
+        shared = {
+            "doc_id": doc.id, "content_hash": content_hash, "family_id": form.family_id,
+            "publish_date": form.publish_date, "title_tokens": tokens.title.decode("utf-8"), **form.validity,
+            **{_attribute(field): form.values[field.name] for field in _stored_fields()},
+        }
+        return [
+            {"_op_type": "index", "_index": self.articles_alias, "_id": _article_id(doc.id, content_hash, ordinal),
+             "_source": {
+                **shared, "ordinal": ordinal, "number": article.number, "headings": article.headings,
+                "headings_tokens": article.heading_tokens, "text_tokens": article.tokens(tokens.body),
+                "text": doc.articles[ordinal].text if ordinal < len(doc.articles) else ""}}
+            for ordinal, article in enumerate(tokens.articles)
+        ]
 
     def _bulk(self, actions: Iterable[dict]) -> None:
         """Send the actions in bulk requests. An item refused for a passing reason (429, 503
@@ -300,20 +384,35 @@ class ElasticsearchStore(Store):
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
 
     def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
         self._bulk({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
+        for start in range(0, len(ids), 1000):
+            self._delete_articles({"terms": {"doc_id": ids[start : start + 1000]}})
 
     def patch(self, updates: dict[str, dict[str, Any]]) -> None:
-        docs = self.get_many(updates.keys(), with_body=False)
-        actions = []
-        for doc_id, fields in updates.items():
-            doc = docs.get(doc_id)
-            if doc is None:
+        if not updates:
+            return
+        response = self._call(self.client.mget, index=self.alias, ids=list(updates),
+                              source_excludes=[*[name for name in _internal() if name not in ("article_count", "content_hash")],
+                                               *_TEXT])
+        actions: list[dict] = []
+        article_actions: list[dict] = []
+        for found in response["docs"]:
+            if not found.get("found"):
                 continue
-            doc = doc.model_copy(update=fields)
+            doc_id, fields = found["_id"], updates[found["_id"]]
+            doc = Document.model_validate(found["_source"]).model_copy(update=fields)
             changed = doc.model_dump(mode="json", include=set(fields))
             changed["superseded_on"] = stored_form(doc).validity["superseded_on"]
             actions.append({"_op_type": "update", "_index": self.alias, "_id": doc_id, "doc": changed})
+            # an article's status follows its document's
+            article_actions.extend(
+                {"_op_type": "update", "_index": self.articles_alias,
+                 "_id": _article_id(doc_id, found["_source"].get("content_hash", ""), ordinal),
+                 "doc": {"superseded_on": changed["superseded_on"]}}
+                for ordinal in range(found["_source"].get("article_count", 0)))
         self._bulk(actions)
+        self._bulk(article_actions)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -432,7 +531,8 @@ class ElasticsearchStore(Store):
 
     def _result(self, request: SearchRequest, response: Any) -> SearchResult:
         hits = [
-            Hit(Document.model_validate(h["_source"]), h.get("_score")) for h in response["hits"]["hits"]
+            Hit(Document.model_validate(h["_source"]), h.get("_score"), frozenset(h.get("matched_queries", ())))
+            for h in response["hits"]["hits"]
         ]
         facets = {field: self._facet_counts(field, response["aggregations"][field]) for field in request.facets}
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
@@ -442,8 +542,14 @@ class ElasticsearchStore(Store):
         if request.doc_number_key:
             must.append({"term": {"doc_number_key": request.doc_number_key}})
         fields = ["title_tokens"] if request.scope is Scope.TITLE else [f"title_tokens^{TITLE_WEIGHT:g}", "body_tokens"]
+        should: list[dict] = []
         if not request.doc_number_key and request.terms:
-            must.append({"combined_fields": {"query": " ".join(request.terms), "fields": fields, "operator": "and"}})
+            if request.any_terms:
+                should.extend(_term_queries(request, fields, named=True))
+            elif request.expansions:
+                must.extend(_term_queries(request, fields))
+            else:
+                must.append({"combined_fields": {"query": " ".join(request.terms), "fields": fields, "operator": "and"}})
         if not request.doc_number_key:
             must.extend(_phrase_query(tokens, fields) for tokens in request.phrases)
         must_not = [_phrase_query(tokens, ["title_tokens", "body_tokens"]) for tokens in request.excluded]
@@ -459,7 +565,11 @@ class ElasticsearchStore(Store):
             hard.append(_status_query(Status.IN_FORCE, request.valid_on))
         if request.doc_number_key:
             must_not = []
-        return {"bool": {"must": must or [{"match_all": {}}], "filter": hard, "must_not": must_not}}
+        query: dict[str, Any] = {"must": must or ([] if should else [{"match_all": {}}]), "filter": hard,
+                                 "must_not": must_not}
+        if should:
+            query.update(should=should, minimum_should_match=1)
+        return {"bool": query}
 
     def _filters(self, request: SearchRequest) -> dict[str, dict]:
         """One query per filtered field, so each facet can leave its own out."""
@@ -503,6 +613,73 @@ class ElasticsearchStore(Store):
             Sort.DATE_ASC: [by_date("publish_date", "asc"), {"id": "asc"}],
             Sort.EFFECTIVE: [by_date("effective_date", "desc"), {"id": "asc"}],
         }[request.sort]
+
+
+    def search_articles(self, request: SearchRequest) -> ArticleResult:
+        if not request.has_words:
+            return ArticleResult(total=0, hits=[])
+        weights = dict(zip(("title_tokens", "headings_tokens", "text_tokens"), ARTICLE_WEIGHTS, strict=True))
+        fields = [f"{name}^{weight:g}" for name, weight in weights.items()]
+        filters = [*self._filters(request).values()]
+        if request.current:
+            filters.append(_status_query(Status.IN_FORCE, request.valid_on))
+        if request.date_from or request.date_to:
+            filters.append({"range": {"publish_date": {key: day.isoformat() for key, day in
+                                                       (("gte", request.date_from), ("lte", request.date_to)) if day}}})
+        if request.doc_ids:
+            filters.append({"terms": {"doc_id": list(request.doc_ids)}})
+        terms = _term_queries(request, fields)
+        query: dict[str, Any] = {
+            "filter": filters,
+            "must": [_phrase_query(tokens, list(weights)) for tokens in request.phrases],
+            "must_not": [_phrase_query(tokens, list(weights)) for tokens in request.excluded],
+        }
+        if request.any_terms:
+            query.update(should=terms, minimum_should_match=1)
+        else:
+            query["must"].extend(terms)
+        response = self._call(
+            self.client.search, index=self.articles_alias, query={"bool": query}, from_=request.offset,
+            size=request.size, track_total_hits=True, sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
+            source={"includes": ["doc_id", "ordinal", "number", "headings", "text"]})
+        found = response["hits"]["hits"]
+        documents = self.get_many({hit["_source"]["doc_id"] for hit in found}, with_body=False)
+        hits = [
+            ArticleHit(documents[hit["_source"]["doc_id"]], hit["_source"]["ordinal"], hit["_source"]["number"],
+                       hit["_source"]["headings"], hit["_source"]["text"], hit.get("_score"))
+            for hit in found if hit["_source"]["doc_id"] in documents
+        ]
+        return ArticleResult(total=response["hits"]["total"]["value"], hits=hits)
+
+
+def _article_id(doc_id: str, content_hash: str, ordinal: int) -> str:
+    """An article's id: its document's, the text's version (so that writing a new text never
+    overwrites an article that deleting the old ones then finds) and its place."""
+    return f"{doc_id}/{content_hash[:12]}/{ordinal}"
+
+
+def _term_queries(request: SearchRequest, fields: list[str], named: bool = False) -> list[dict]:
+    """One query for each term: the term, or any statutory word it stands for (all of its
+    terms); `named`, so that a hit says which it holds (`Hit.matched`)."""
+    queries = []
+    for index, term in enumerate(request.terms):
+        typed: dict[str, Any] = {"combined_fields": {"query": term, "fields": fields}}
+        if named:
+            typed["combined_fields"]["_name"] = matched_name(index, False)
+        alternatives = [typed]
+        for words in request.alternatives(index)[1:]:
+            expansion: dict[str, Any] = {"query": " ".join(words), "fields": fields, "operator": "and"}
+            if named:
+                expansion["_name"] = matched_name(index, True)
+            alternatives.append({"combined_fields": expansion})
+        queries.append(alternatives[0] if len(alternatives) == 1 else {"dis_max": {"queries": alternatives}})
+    return queries
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class _RequestRefused(Exception):
@@ -557,5 +734,6 @@ def _source(record: IndexRecord) -> dict:
         suggest_keys=form.suggest_keys,
         title_length=form.title_length,
         interprets_key=form.interprets_key,
+        article_count=len(record.articles),
     )
     return source

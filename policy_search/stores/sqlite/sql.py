@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 from policy_search.fields import get_field
-from policy_search.ranking import TITLE_WEIGHT
-from policy_search.schema import STATUS_CONDITIONS, Document, Status, articles_from_spans
+from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
+from policy_search.schema import STATUS_CONDITIONS, Article, Document, Status, articles_from_spans
 from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, Sort
 
 # What a search reads from, aliased `d` either way: every document, or its matches.
@@ -134,14 +135,84 @@ def status_sql(status: Status, day: date) -> tuple[str, list[str]]:
 
 
 def match_expression(request: SearchRequest) -> str:
-    # Every word and phrase must occur (implicit AND); quoting keeps FTS5 from reading
-    # operators in what users typed.
-    expression = " ".join([phrase([term]) for term in request.terms] + [phrase(p) for p in request.phrases])
+    # Every word (or a statutory word it stands for) and phrase must occur (implicit AND),
+    # or in ANY mode one of the words at least; quoting keeps FTS5 from reading operators
+    # in what users typed.
+    terms = [term_expression(request, index) for index in range(len(request.terms))]
+    phrases = [phrase(p) for p in request.phrases]
+    if request.any_terms and len(terms) > 1:
+        expression = " ".join(["(" + " OR ".join(terms) + ")", *phrases])
+    else:
+        expression = " ".join([*terms, *phrases])
     return f"{{title}} : ({expression})" if request.scope is Scope.TITLE else expression
+
+
+def term_expression(request: SearchRequest, index: int, expansions: bool = True) -> str:
+    """Term `index`, or any statutory word it stands for (all of its terms)."""
+    alternatives = request.alternatives(index) if expansions else request.alternatives(index)[:1]
+    parts = [" AND ".join(phrase([word]) for word in words) for words in alternatives]
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({part})" for part in parts) + ")"
+
+
+def expansion_expression(request: SearchRequest, index: int) -> str | None:
+    """The statutory words term `index` stands for, without the term (None: none)."""
+    parts = [" AND ".join(phrase([word]) for word in words) for words in request.alternatives(index)[1:]]
+    return " OR ".join(f"({part})" for part in parts) if parts else None
 
 
 def phrase(tokens: list[str]) -> str:
     return '"' + " ".join(token.replace('"', '""') for token in tokens) + '"'
+
+
+def article_rows(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, list[tuple]]:
+    """How many articles match, and the page of them, best BM25 first: (document rowid,
+    ordinal, number, headings, rank) each. The filters apply to their documents."""
+    filters_only = replace(request, terms=[], phrases=[], expansions={}, doc_number_key=None)
+    where, params = where_clause(filters_only)
+    if request.doc_ids:
+        where += f" AND d.id IN ({marks_for(list(request.doc_ids))})"
+        params = [*params, *request.doc_ids]
+    expression = match_expression(replace(request, scope=Scope.ALL))
+    matches = ("FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+               f" JOIN documents d ON d.rowid = a.doc_rowid WHERE articles_fts MATCH ? AND {where}")
+    total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
+    if not total:
+        return 0, []
+    sql = (f"SELECT a.doc_rowid, a.ordinal, a.number, a.headings, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
+           " ORDER BY rank, a.doc_rowid, a.ordinal LIMIT ? OFFSET ?")
+    rows = cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
+    return total, rows
+
+
+def article_documents(cursor: sqlite3.Cursor, rowids: set[int]) -> dict[int, tuple[Document, list[Article]]]:
+    """The documents of found articles (without text) and their articles, by rowid."""
+    result = {}
+    for chunk in chunks_of(sorted(rowids), 500):
+        rows = cursor.execute(
+            f"SELECT rowid, data, body, articles FROM documents WHERE rowid IN ({marks_for(chunk)})", chunk)
+        for rowid, data, body, spans in rows:
+            result[rowid] = (read_document(data), articles_from_spans(body, json.loads(spans)))
+    return result
+
+
+def matched_terms(cursor: sqlite3.Cursor, request: SearchRequest, hits: list[Hit]) -> list[Hit]:
+    """The hits, each with the terms it holds (ANY mode: `Hit.matched`)."""
+    ids = [hit.document.id for hit in hits]
+    rowids = dict(cursor.execute(f"SELECT rowid, id FROM documents WHERE id IN ({marks_for(ids)})", ids).fetchall())
+    held: dict[str, set[str]] = {doc_id: set() for doc_id in ids}
+    for index in range(len(request.terms)):
+        for expansion, expression in ((False, term_expression(request, index, expansions=False)),
+                                      (True, expansion_expression(request, index))):
+            if expression is None:
+                continue
+            if request.scope is Scope.TITLE:
+                expression = f"{{title}} : ({expression})"
+            found = cursor.execute(
+                f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN ({marks_for(list(rowids))})",
+                [expression, *rowids]).fetchall()
+            for (rowid,) in found:
+                held[rowids[rowid]].add(matched_name(index, expansion))
+    return [replace(hit, matched=frozenset(held[hit.document.id])) for hit in hits]
 
 
 def read_document(data: str, body: str = "", articles: str = "[]") -> Document:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers import Analyzer, shipped_analyzer
+from policy_search.articles import ArticleHit, ArticleResult
 from policy_search.schema import Document
 from policy_search.store_query import SearchRequest, SearchResult
 from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreMissing, StoreUnavailable
@@ -27,21 +28,22 @@ from policy_search.stores.sqlite.schema import SCHEMA_VERSION, match_columns, sc
 from policy_search.stores.sqlite.sql import (
     ALL_ROWS,
     MATCHED_ROWS,
+    article_documents,
+    article_rows,
     chunks_of,
     facet_counts,
     marks_for,
     match_expression,
+    matched_terms,
     page_hits,
     read_document,
     where_clause,
 )
 from policy_search.stores.sqlite.writing import (
-    FULLTEXT_INSERT,
-    VALUE_INSERT,
     delete_ids,
     document_data,
-    document_insert_sql,
     document_row,
+    insert_document,
     rebuild_fulltext,
     value_rows,
 )
@@ -176,6 +178,7 @@ class SQLiteStore(Store):
         with self._write_lock, self._cursor() as cursor:
             cursor.executescript(
                 "DROP TABLE IF EXISTS documents_fts; DROP TABLE IF EXISTS document_values;"
+                "DROP TABLE IF EXISTS articles_fts; DROP TABLE IF EXISTS articles;"
                 "DROP TABLE IF EXISTS documents; DROP TABLE IF EXISTS meta;"
             )
             self._connection().commit()
@@ -197,14 +200,10 @@ class SQLiteStore(Store):
         # only: other processes of an indexing run are waiting to write theirs.
         forms = [(record, stored_form(record.document)) for record in records]
         rows = [(record, document_row(record, form), value_rows(form)) for record, form in forms]
-        insert = document_insert_sql()
         with self._transaction() as cursor:
             delete_ids(cursor, [record.document.id for record, _, _ in rows], self.analyzer)
             for record, row, values in rows:
-                cursor.execute(insert, row)
-                rowid = cursor.lastrowid
-                cursor.executemany(VALUE_INSERT, [(rowid, field, value) for field, value in values])
-                cursor.execute(FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
+                insert_document(cursor, record, row, values)
 
     def ensure_segmentation(self, fingerprint: str) -> int:
         with self._transaction() as cursor:
@@ -339,10 +338,28 @@ class SQLiteStore(Store):
                 where, params = where_clause(request, matched=source == MATCHED_ROWS)
                 total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
                 hits = page_hits(cursor, request, source, where, params) if total else []
+                if request.any_terms and hits and not request.doc_number_key:
+                    hits = matched_terms(cursor, request, hits)
                 facets = {field: facet_counts(cursor, request, field, source) for field in request.facets}
             finally:
                 self._connection().commit()  # ends the read snapshot the temporary table opened
         return SearchResult(total=total, hits=hits, facets=facets)
+
+    def search_articles(self, request: SearchRequest) -> ArticleResult:
+        if not request.has_words:
+            return ArticleResult(total=0, hits=[])
+        with self._cursor() as cursor:
+            try:
+                total, rows = article_rows(cursor, request)
+                documents = article_documents(cursor, {row[0] for row in rows})
+            finally:
+                self._connection().commit()
+        hits = []
+        for doc_rowid, ordinal, number, headings, rank in rows:
+            doc, articles = documents[doc_rowid]
+            text = articles[ordinal].text if ordinal < len(articles) else ""
+            hits.append(ArticleHit(doc, ordinal, number, headings, text, -rank))
+        return ArticleResult(total=total, hits=hits)
 
     def _matching_rows(self, cursor: sqlite3.Cursor, request: SearchRequest) -> str:
         """Where the count, the page and the facets read from, as `<table> d`.

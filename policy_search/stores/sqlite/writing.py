@@ -3,12 +3,20 @@ index, and taking those back (the full-text table is contentless: see the store)
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from analyzers import Analyzer
 from policy_search.fields import stored_fields
 from policy_search.schema import VALIDITY_FIELDS, Document
-from policy_search.stores.base import IndexRecord, document_tokens, tokens_digest, warn_resegmenting
+from policy_search.stores.base import (
+    ArticleTokens,
+    DocumentTokens,
+    IndexRecord,
+    document_tokens,
+    tokens_digest,
+    warn_resegmenting,
+)
 from policy_search.stores.sqlite.schema import field_columns
 from policy_search.stores.sqlite.sql import chunks_of, marks_for
 from policy_search.stores.stored import StoredForm
@@ -19,6 +27,10 @@ FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAS
 FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
                    " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
 VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
+ARTICLE_INSERT = "INSERT INTO articles (doc_rowid, ordinal, number, headings) VALUES (?, ?, ?, ?)"
+ARTICLE_FULLTEXT_INSERT = "INSERT INTO articles_fts (rowid, title, headings, text) VALUES (?, CAST(? AS TEXT), ?, ?)"
+ARTICLE_FULLTEXT_DELETE = ("INSERT INTO articles_fts (articles_fts, rowid, title, headings, text)"
+                           " VALUES ('delete', ?, CAST(? AS TEXT), ?, ?)")
 
 
 def document_insert_sql() -> str:
@@ -52,19 +64,48 @@ def document_data(doc: Document) -> str:
     return doc.model_dump_json(exclude={"body", "articles"})
 
 
+def insert_document(cursor: sqlite3.Cursor, record: IndexRecord, row: tuple, values: list[tuple[str, str]]) -> None:
+    """A document's row, its filter values, its tokens and its articles."""
+    cursor.execute(document_insert_sql(), row)
+    rowid = cursor.lastrowid
+    cursor.executemany(VALUE_INSERT, [(rowid, field, value) for field, value in values])
+    cursor.execute(FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
+    insert_articles(cursor, rowid, record.title_tokens, record.body_tokens, record.articles)
+
+
+def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens: bytes, body_tokens: bytes,
+                    articles: list[ArticleTokens]) -> None:
+    for ordinal, article in enumerate(articles):
+        cursor.execute(ARTICLE_INSERT, (doc_rowid, ordinal, article.number, article.headings))
+        cursor.execute(ARTICLE_FULLTEXT_INSERT,
+                       (cursor.lastrowid, title_tokens, article.heading_tokens, article.tokens(body_tokens)))
+
+
+def stored_tokens(analyzer: Analyzer, title: str, body: str, spans_json: str) -> DocumentTokens:
+    """A stored document's tokens, made again from its text (to take them back)."""
+    return document_tokens(analyzer, title, body, [tuple(span) for span in json.loads(spans_json)])
+
+
 def delete_ids(cursor: sqlite3.Cursor, ids: list[str], analyzer: Analyzer) -> None:
     rows = []
     for chunk in chunks_of(ids, 500):
         rows += cursor.execute(
-            f"SELECT rowid, title, body, tokens_digest FROM documents WHERE id IN ({marks_for(chunk)})", chunk
+            f"SELECT rowid, title, body, articles, tokens_digest FROM documents WHERE id IN ({marks_for(chunk)})",
+            chunk,
         ).fetchall()
     rebuilt = False
-    for rowid, title, body, digest in rows:
+    for rowid, title, body, spans_json, digest in rows:
+        tokens = stored_tokens(analyzer, title, body, spans_json)
+        article_rows = cursor.execute("SELECT rowid FROM articles WHERE doc_rowid = ? ORDER BY ordinal",
+                                      (rowid,)).fetchall()
         cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
+        cursor.execute("DELETE FROM articles WHERE doc_rowid = ?", (rowid,))
         cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
-        tokens = document_tokens(analyzer, title, body)
-        if rebuilt or tokens_digest(*tokens) == digest:
-            cursor.execute(FULLTEXT_DELETE, (rowid, *tokens))
+        if rebuilt or tokens_digest(tokens.title, tokens.body) == digest:
+            cursor.execute(FULLTEXT_DELETE, (rowid, tokens.title, tokens.body))
+            for (article_rowid,), article in zip(article_rows, tokens.articles, strict=False):
+                cursor.execute(ARTICLE_FULLTEXT_DELETE, (article_rowid, tokens.title, article.heading_tokens,
+                                                         article.tokens(tokens.body)))
         else:
             # The text no longer segments into the tokens indexed for it (another
             # dictionary or jieba version): those tokens cannot be taken back one
@@ -75,15 +116,21 @@ def delete_ids(cursor: sqlite3.Cursor, ids: list[str], analyzer: Analyzer) -> No
 
 
 def rebuild_fulltext(cursor: sqlite3.Cursor, analyzer: Analyzer) -> int:
+    """Both full-text indexes made again from the stored text (segmentation changed)."""
     count = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
     warn_resegmenting(count)
     cursor.execute("INSERT INTO documents_fts (documents_fts) VALUES ('delete-all')")
+    cursor.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+    cursor.execute("DELETE FROM articles")
     last = 0
     while rows := cursor.execute(
-            "SELECT rowid, title, body FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)).fetchall():
-        for rowid, title, body in rows:
-            tokens = document_tokens(analyzer, title, body)
-            cursor.execute(FULLTEXT_INSERT, (rowid, *tokens))
-            cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?", (tokens_digest(*tokens), rowid))
+            "SELECT rowid, title, body, articles FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 500",
+            (last,)).fetchall():
+        for rowid, title, body, spans_json in rows:
+            tokens = stored_tokens(analyzer, title, body, spans_json)
+            cursor.execute(FULLTEXT_INSERT, (rowid, tokens.title, tokens.body))
+            insert_articles(cursor, rowid, tokens.title, tokens.body, tokens.articles)
+            cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?",
+                           (tokens_digest(tokens.title, tokens.body), rowid))
         last = rows[-1][0]
     return count

@@ -1,0 +1,87 @@
+"""Articles (条) as units of search: what a unit is, and an article search over a store.
+
+Every article of every document is indexed on its own (beside the document), carrying
+the headings it stands under (编/分编/章/节: `第二节 个体工商户和农村承包经营户` is strong
+context) and its document's fields, so that a citizen's question is answered with the
+article that answers it. A store finds the candidate articles with its BM25 (`Store.
+search_articles`); they are then ranked here, identically for both stores, by how much of
+the question they cover (`ranking.coverage`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from policy_search.ranking import rank_articles
+from policy_search.schema import ArticleSpan, Document
+from policy_search.store_query import SearchRequest
+
+if TYPE_CHECKING:
+    from policy_search.stores.base import Store
+
+# A heading line of a law: 第一编 总则, 第三分编 准合同, 第二章 结婚, 第一节 一般规定.
+_HEADING = re.compile(r"^\s*第[一二三四五六七八九十百千零〇两\d]+(分编|编|章|节)(?:\s+|$)(.*)$")
+_LEVELS = {"编": 0, "分编": 1, "章": 2, "节": 3}
+# Articles read from a store before they are ranked (`search_articles`).
+ARTICLE_WINDOW = 150
+
+
+def article_headings(body: str, spans: list[ArticleSpan]) -> list[str]:
+    """The headings each article stands under, outermost first, joined by a space
+    (`第五编 婚姻家庭 第三章 家庭关系 第一节 夫妻关系`; empty where there are none)."""
+    starts = sorted((span[1], index) for index, span in enumerate(spans) if len(span) == 3)
+    result = [""] * len(spans)
+    stack: dict[int, str] = {}
+    lines = iter(body.splitlines(keepends=True))
+    line_start = 0
+    line = next(lines, None)
+    for start, index in starts:
+        while line is not None and line_start + len(line) <= start:
+            if match := _HEADING.match(line):
+                level = _LEVELS[match.group(1)]
+                stack = {held: text for held, text in stack.items() if held < level}
+                stack[level] = " ".join(line.split())
+            line_start += len(line)
+            line = next(lines, None)
+        result[index] = " ".join(stack[level] for level in sorted(stack))
+    return result
+
+
+def article_anchor(doc_id: str, number: str) -> str:
+    """Where an article is on its document's page."""
+    return f"/documents/{doc_id}#{number}"
+
+
+@dataclass
+class ArticleHit:
+    """One article found: its document (without text), where it stands, its text."""
+
+    document: Document
+    ordinal: int  # its place among the document's articles, from 0
+    number: str  # 第五十六条
+    headings: str
+    text: str
+    score: float | None  # the store's BM25
+    coverage: float = 0.0  # how much of the question it covers (ranking.coverage)
+
+    @property
+    def url(self) -> str:
+        return article_anchor(self.document.id, self.number)
+
+
+@dataclass
+class ArticleResult:
+    total: int
+    hits: list[ArticleHit]
+
+
+def search_articles(store: Store, request: SearchRequest, window: int = ARTICLE_WINDOW) -> ArticleResult:
+    """The articles that answer a request best: the store's candidates, ranked by how much of
+    the question each covers, then by the store's score (see `ranking.rank_articles`)."""
+    if not request.has_words:
+        return ArticleResult(total=0, hits=[])
+    candidates = store.search_articles(replace(request, page=1, size=max(window, request.offset + request.size)))
+    ranked = rank_articles(candidates.hits, request)
+    return ArticleResult(total=candidates.total, hits=ranked[request.offset : request.offset + request.size])
