@@ -7,7 +7,7 @@ beside the baselines a user might otherwise deploy, in one run.
 Indexes the corpus (default ../shared/corpus/lawrefbook from the repository root) and
 fixtures/ with the project's pipeline into the embedded store and/or Elasticsearch, once
 each, into a temporary place (or into DIR with --reuse, kept and used again by the next run
-with --reuse DIR while the commit and the corpus are the same).
+with --reuse DIR while the corpus and the last commit of the project's code are the same).
 
 1. The questions (questions.jsonl, issue 13), each asked as a citizen types it:
    - policy-search: documents by `ranked_search(store, make_request(q, current=True))`,
@@ -351,8 +351,14 @@ def questions_table(questions: list[dict], systems: dict[str, Callable[[str], An
 # --- stores and indices, made once per run (or kept with --reuse) ------------------------
 
 
-def git_commit() -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+def git_commit(*paths: str) -> str:
+    """The last commit (of those touching `paths`, if any are given)."""
+    command = ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "--", *paths]
+    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+
+
+# What an index is made from: a change elsewhere (bench/, docs/) keeps a reused index.
+INDEXED_FROM = ("policy_search", "indexer", "analyzers", "fixtures")
 
 
 class Place:
@@ -378,10 +384,15 @@ class Place:
 
 
 def open_store(kind: str, place: Place, corpus: Path, es_url: str) -> Store:
-    store: Store = (SQLiteStore(place.folder / "relevance.db") if kind == "sqlite"
+    database = place.folder / "relevance.db"
+    key = {"commit": git_commit(*INDEXED_FROM), "corpus": str(corpus.resolve())}
+    reused = place.built(f"store-{kind}", key)
+    if kind == "sqlite" and not reused:  # a file of an older schema version cannot even be dropped
+        for file in place.folder.glob("relevance.db*"):
+            file.unlink()
+    store: Store = (SQLiteStore(database) if kind == "sqlite"
                     else ElasticsearchStore(es_url, index=f"relevance-{place.tag}", request_timeout=120))
-    key = {"commit": git_commit(), "corpus": str(corpus.resolve())}
-    if place.built(f"store-{kind}", key):
+    if reused:
         print(f"{kind}: reusing the index in {place.folder}", file=sys.stderr)
         return store
     started = time.perf_counter()
@@ -469,7 +480,7 @@ def main() -> None:
         cjk_indices = cjk_baseline(client, place, key, units, documents)
         systems["es-cjk-match"] = cjk_answerer(*cjk_indices)
         source = next(iter(stores.values()))
-        baselines = known_item_baselines(client, source, place, {"commit": git_commit(), "corpus": str(args.corpus.resolve())})
+        baselines = known_item_baselines(client, source, place, {"commit": git_commit(*INDEXED_FROM), "corpus": str(args.corpus.resolve())})
         paths = {doc.id: doc.source_path or doc.id for doc in source.get_many(
             source.ids(), with_body=False, with_articles=False).values()}
         systems["es-cjk-multi-match-every-version"] = cjk_every_version_answerer(baselines["es-cjk-bigrams"], paths)
