@@ -6,7 +6,8 @@ package depends on nothing else of the project.
 """
 
 from analyzers.analyzer import Analyzer, AnalyzerConfig, analyzer_for, shipped_analyzer
+from analyzers.errors import DataFileError
 from analyzers.normalize import doc_number_key, normalize_doc_number, normalize_text
 
-__all__ = ["Analyzer", "AnalyzerConfig", "analyzer_for", "doc_number_key", "normalize_doc_number", "normalize_text",
-           "shipped_analyzer"]
+__all__ = ["Analyzer", "AnalyzerConfig", "DataFileError", "analyzer_for", "doc_number_key", "normalize_doc_number",
+           "normalize_text", "shipped_analyzer"]

@@ -22,12 +22,15 @@ TOKENS_VERSION = 1
 
 class Segmenter:
     def __init__(self, user_dicts: list[Path] | None = None) -> None:
+        # Imported here, where the engine is chosen: rjieba where it is installed, else the
+        # pure-Python jieba, whose import (a quarter to half a second) only the fallback pays.
         try:
             import rjieba
 
             self._engine: Any = rjieba.Jieba()
             self._cut: Callable[[str], list[str]] = self._engine.cut
             self._cut_for_search: Callable[[str], list[str]] = self._engine.cut_for_search
+            self._has_word: Callable[[str], bool] = self._engine.has_word
             engine_add_word = self._engine.add_word
             engine = f"rjieba {metadata.version('rjieba')}"
         except ImportError:  # pragma: no cover - depends on the platform
@@ -36,6 +39,7 @@ class Segmenter:
             self._engine = jieba.Tokenizer()
             self._cut = lambda text: list(self._engine.cut(text))
             self._cut_for_search = lambda text: list(self._engine.cut_for_search(text))
+            self._has_word = lambda word: self._engine.check_initialized() or bool(self._engine.FREQ.get(word))
             engine_add_word = self._engine.add_word
             engine = f"jieba {metadata.version('jieba')}"
         # What decides the tokens of a text, for `fingerprint`.
@@ -70,6 +74,16 @@ class Segmenter:
     def add_word(self, word: str, freq: int | None = None) -> None:
         self._add_word(word, freq, None)
 
+    def has_word(self, word: str) -> bool:
+        """Whether the dictionary holds the word (jieba may still cut an unknown word
+        whole on its own, by its model of new words, but not in every context)."""
+        return self._has_word(word)
+
+    def is_whole_word(self, word: str) -> bool:
+        """Whether the dictionary holds the word, often enough to cut it whole on its own
+        (it holds 小三, but too rarely: 小 / 三)."""
+        return self._has_word(word) and self.cut(word) == [word]
+
     def cut(self, text: str) -> list[str]:
         """jieba's precise cut of the text as it is (no normalisation)."""
         return list(self._cut(text))
@@ -82,9 +96,13 @@ class Segmenter:
     def index_tokens(self, text: str) -> list[str]:
         return self.index_text(text).split()
 
+    def query_tokens(self, text: str) -> list[str]:
+        """The words of a query, in order, repeats kept."""
+        return " ".join(self._cut(words_only(text))).split()
+
     def query_terms(self, text: str) -> list[str]:
         """The words of a query, in order, each once."""
-        return list(dict.fromkeys(" ".join(self._cut(words_only(text))).split()))
+        return list(dict.fromkeys(self.query_tokens(text)))
 
 
 def default_user_dict() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from analyzers.errors import DataFileError
 from analyzers.normalize import normalize_text
 
 # Frequency given to a short form in the segmenter: enough to keep 道交法 whole, not so
@@ -31,6 +32,6 @@ def read_synonyms(path: Path) -> dict[str, str]:
             continue
         short, arrow, long = line.partition("=>")
         if not arrow or not short.strip() or not long.strip():
-            raise ValueError(f"{path}:{number}: expected `short => long`, got {line!r}")
+            raise DataFileError(f"{path}:{number}: expected `short => long`, got {line!r}")
         rules[normalize_text(short.strip())] = normalize_text(long.strip())
     return rules

@@ -36,9 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from queries import (  # noqa: E402  (bench/, the script's own folder)
+    DEFAULT_PATHS,
+    RESULTS,
+    open_bench_store,
+    pick_weighted,
+    request_mix,
+    run_clients,
+    start_server,
+    summarize,
+)
+
 from policy_search import search as search_service  # noqa: E402
-from queries import (DEFAULT_PATHS, RESULTS, open_bench_store, pick_weighted, request_mix,  # noqa: E402
-                     run_clients, start_server, summarize)
 
 KINDS = (("search", 0.70), ("page", 0.15), ("suggest", 0.15))
 

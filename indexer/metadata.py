@@ -11,6 +11,7 @@ import unicodedata
 from typing import Any
 
 from analyzers import normalize_doc_number
+from analyzers.normalize import DOC_NUMBER_PATTERN
 from indexer.dates import parse_date
 
 # Normalised label -> document field (or disclosure item).
@@ -95,8 +96,6 @@ _QUOTED_TITLE = re.compile(r"《([^》]{4,})》")
 
 def interpretation_reference(title: str, text: str) -> str | None:
     """How an interpretation names its policy: a document number near the start, else a 《title》."""
-    from analyzers.normalize import DOC_NUMBER_PATTERN
-
     head = unicodedata.normalize("NFKC", text[:600])
     match = DOC_NUMBER_PATTERN.search(unicodedata.normalize("NFKC", title)) or DOC_NUMBER_PATTERN.search(head)
     if match:

@@ -272,8 +272,9 @@ def _labelled(lines: list[str], title: str | None) -> list[tuple[str, str]]:
 _ORG_SUFFIX = re.compile(r"(人民政府|政府|办公厅|办公室|委员会|委|局|厅|部|署|院|会|中心|处|办|所|站|队|联合会|"
                          r"公司|集团|银行|法院|检察院|统战部|宣传部|组织部)(（[^）]{1,30}）)?$")
 _PLACE_START = re.compile(r"^(中共|中国共产党)?[\u4e00-\u9fff]{1,8}?(省|市|区|县|州|盟|旗|自治区)")
-_DATE_LINE = re.compile(r"^((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}"
-                        r"月[一二三四五六七八九十]{1,3}日|(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})$")
+_DATE_LINE = re.compile(r"^((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+                        r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日"
+                        r"|(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})$")
 _SIGNED_BY_OFFICE = re.compile(r"^[\u4e00-\u9fff ]{1,8}[:：]\s*[\u4e00-\u9fff·]{2,6}$")
 _ISSUED_ON = re.compile(r"((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印发\s*$")
 _ORDER = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|国务院|[\u4e00-\u9fff]部|委员会|局|署))令\s*第\s*(\d{1,5})\s*号")
@@ -363,7 +364,7 @@ def _sources(value: str, site: Place | None) -> list[str]:
     (市人力资源社会保障局 市劳动就业服务管理中心), not inside one (市人社局 人力资源流动管理处:
     a division of the first); a site's "官网" and "本网" dropped; 市/区 expanded to the
     page's own city or district where that is certain."""
-    issuers = []
+    issuers: list[str] = []
     for part in re.split(r"[、，,；;]+", _clean(value)):
         part = re.sub(r"^(本网|本站)", "", part.strip())
         part = re.sub(r"(官网|官方网站|门户网站|网站)$", "", part).strip()
@@ -466,7 +467,7 @@ def page_document(text: str, path: Path) -> Document:
     if not body_lines and not pairs:
         raise ParseError("no content: the page is empty or truncated before its text")
 
-    special = {"source": [], "issuers": [], "publish_date": [], "expiry_date": []}
+    special: dict[str, list[str]] = {"source": [], "issuers": [], "publish_date": [], "expiry_date": []}
     standard: dict[str, str] = {}
     for label, value in pairs:
         field = _field(label)
@@ -819,6 +820,8 @@ def _doc_type(title: str, kind: Kind) -> str | None:
         return None
     plain = _TRAILING.sub("", title)
     found = next((t for t in _DOC_TYPES if plain.endswith(t)), None)
+    if found is None:
+        return None
     return {"实施细则": "细则", "实施办法": "办法", "实施方案": "方案", "指导意见": "意见"}.get(found, found)
 
 

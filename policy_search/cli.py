@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from analyzers import analyzer_for
+from analyzers import DataFileError, analyzer_for
 from indexer import Failure, FileLimits, Indexer, RunFailed
 from indexer.files import PARSERS, prepare_file
 from policy_search import __version__, documents
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         status = handler(args)
         sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit
         return status
-    except InvalidRequest as error:
+    except (InvalidRequest, DataFileError) as error:  # DataFileError: a dictionary file of the settings
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
     except StoreMissing as error:

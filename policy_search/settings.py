@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     store: str = Field("sqlite:///var/policy-search.db", description="store URL: sqlite:///file.db or http://host:9200")
     index: str = Field("policies", description="Elasticsearch alias of the index")
     synonyms: str = Field("", description="a synonym file (`short => long` a line) added to the shipped one")
+    colloquial: str = Field("", description="a colloquial file (`colloquial => statutory[, statutory …]` a line) "
+                            "added to the shipped one")
     user_dict: str = Field("", description="a user dictionary (`word [freq] [tag]` a line) added to the shipped one")
     cors_origins: str = Field("", description="comma-separated origins allowed to call the API from a browser")
     es_timeout: float = Field(
@@ -41,8 +43,8 @@ class Settings(BaseSettings):
 
     @property
     def analyzer_config(self) -> AnalyzerConfig:
-        """The dictionary and synonym files of this deployment, beyond the shipped ones."""
-        return AnalyzerConfig.of(user_dict=self.user_dict, synonyms=self.synonyms)
+        """The dictionary, synonym and colloquial files of this deployment, beyond the shipped ones."""
+        return AnalyzerConfig.of(user_dict=self.user_dict, synonyms=self.synonyms, colloquial=self.colloquial)
 
     @property
     def cors_origin_list(self) -> list[str]:

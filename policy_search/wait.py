@@ -26,6 +26,8 @@ HEALTH_TIMEOUT = "5s"
 
 def elasticsearch_answers(url: str) -> bool:
     """Whether the node at `url` answers with its cluster at least yellow."""
+    # Imported here: with the embedded store there is nothing to wait for, and no reason to
+    # import the Elasticsearch client (slow to import: see stores.open_store).
     from policy_search.stores.elastic import ElasticsearchStore
 
     store = ElasticsearchStore(url, request_timeout=10)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ServedApp, _index_fixtures, _indexed_store
+from support.servers import ServedApp
+from support.stores import index_fixtures, indexed_store
 
 from policy_search.settings import Settings
 from search_api import create_app
@@ -34,7 +35,7 @@ SEED = 15
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[str]:
-    for store in _indexed_store("sqlite", tmp_path_factory.mktemp("contract"), _index_fixtures):
+    for store in indexed_store("sqlite", tmp_path_factory.mktemp("contract"), index_fixtures):
         with ServedApp(create_app(Settings(), store=store)) as server:
             yield server.url
 

@@ -10,8 +10,8 @@ import os
 import sys
 
 import pytest
-from conftest import FIXTURES
 from support.fuzz_corpus import make_corpus, nested_markup
+from support.paths import FIXTURES
 
 from indexer import FileLimits, Indexer, RunFailed
 from indexer.files import display_path

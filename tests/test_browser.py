@@ -21,9 +21,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-from conftest import ROOT, ServedApp, StandInServer, _index_fixtures, _indexed_store, free_port
+from support.documents import hostile_documents
+from support.paths import ROOT
+from support.servers import ServedApp, StandInServer, free_port
+from support.stores import index_fixtures, indexed_store
 
+from indexer import Indexer
 from policy_search.settings import Settings
+from policy_search.stores.sqlite import SQLiteStore
 from search_api import create_app
 
 # Screenshots go to policy-search-screenshots in the temporary folder, or, with
@@ -106,7 +111,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     another origin, not in the allow-list."""
     service_port, portal_port = free_port(), free_port()
     allowed = f"http://127.0.0.1:{portal_port}"
-    for store in _indexed_store("sqlite", tmp_path_factory.mktemp("browser"), _index_fixtures):
+    for store in indexed_store("sqlite", tmp_path_factory.mktemp("browser"), index_fixtures):
         app = create_app(Settings(cors_origins=allowed), store=store)
         with ServedApp(app, service_port) as service, _Portal(service.url, portal_port):
             yield {"service": service.url, "allowed_portal": allowed,
@@ -422,11 +427,6 @@ def test_the_widget_works_on_a_portal_with_a_strict_policy(page, site):
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service over documents whose every field holds markup, and a portal for it."""
-    from conftest import hostile_documents
-
-    from indexer import Indexer
-    from policy_search.stores.sqlite import SQLiteStore
-
     portal_port = free_port()
     store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")
     Indexer(store, progress=False).index_documents(hostile_documents())

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES
+from support.paths import FIXTURES
 
 from policy_search.cli import main
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import CORPUS_SAMPLE
+from support.paths import CORPUS_SAMPLE
 
 from policy_search.documents import versions_view
 from policy_search.schema import make_id

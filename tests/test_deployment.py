@@ -8,12 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ES_URL, ROOT, StandInServer, free_port, require_elasticsearch
+from support.paths import ROOT
+from support.servers import StandInServer, free_port
+from support.stores import ES_URL, require_elasticsearch
 
 
 def test_compose_runs_the_same_elasticsearch_version_as_the_script():
@@ -196,3 +199,13 @@ def test_the_build_context_holds_what_the_image_copies_and_little_else():
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
         assert set(expected) <= set(context), source
     assert sum(context.values()) < 5_000_000, sorted(context, key=context.get)[-5:]
+
+
+def test_the_installed_package_holds_every_python_package_of_the_checkout():
+    """`pip install .` (the image's install) installs the packages pyproject.toml lists, and
+    only those: a package left out is missing from the image, not from the checkout."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {init.parent.relative_to(ROOT).as_posix().replace("/", ".")
+             for top in ("policy_search", "indexer", "analyzers", "search_api")
+             for init in (ROOT / top).rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -3,7 +3,7 @@ index's primary is killed while the API answers a bounded search load and an ind
 writes. Searches keep answering (at most a brief 503 while the cluster promotes the
 replica), the run completes, no document is lost.
 
-The cluster is started with `scripts/elasticsearch cluster-start` (tests/faults.py) at
+The cluster is started with `scripts/elasticsearch cluster-start` (tests/support/faults.py) at
 $POLICY_SEARCH_CLUSTER_ES_PORT and the two ports after it; the service is given all three
 nodes, comma-separated, as an operator would configure it.
 """
@@ -16,7 +16,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from faults import (
+from support.faults import (
     CLUSTER_PORT,
     Load,
     checksum,

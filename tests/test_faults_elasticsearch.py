@@ -1,6 +1,6 @@
 """Elasticsearch hung, stopped and back, under a bounded load on a served API.
 
-A node of the tests' own (tests/faults.py) is hung with SIGSTOP and stopped with
+A node of the tests' own (tests/support/faults.py) is hung with SIGSTOP and stopped with
 scripts/elasticsearch while `policy-search serve` answers a steady load of searches in
 another process, over real HTTP. The issue's bounds (503 within the 2 s timeout for a
 hung node, within 1 s for a stopped one, /healthz at once, recovery within 5 s) are
@@ -18,8 +18,8 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from conftest import sample_documents
-from faults import (
+from support.documents import sample_documents
+from support.faults import (
     FAULT_PORT,
     Load,
     checksum,

@@ -2,7 +2,7 @@
 and searches from a server while another process indexes.
 
 Real `policy-search index` and `policy-search serve` processes over generated records
-(tests/faults.py; no ../shared needed). The run is killed with its worker processes (the
+(tests/support/faults.py; no ../shared needed). The run is killed with its worker processes (the
 whole process group, as a crash or the OOM killer of the machine's job leaves it).
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import FIXTURES
-from faults import Load, checksum, cli_env, get, index_command, serve, state_of, stop_server, write_records
+from support.faults import Load, checksum, cli_env, get, index_command, serve, state_of, stop_server, write_records
+from support.paths import FIXTURES
 
 from policy_search import search as search_service
 from policy_search.stores.sqlite import SQLiteStore

@@ -6,7 +6,8 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import FIXTURES, ROOT
+from support.paths import FIXTURES, ROOT
+from support.stores import make_store
 
 from indexer import Indexer
 from indexer.dates import parse_date
@@ -149,8 +150,6 @@ def test_broken_files_are_reported_and_the_rest_indexed(empty_store, tmp_path):
 
 
 def test_worker_processes_index_what_one_process_indexes(empty_store, tmp_path):
-    from conftest import make_store
-
     parallel = Indexer(empty_store, progress=False, workers=2)
     parallel.PARALLEL_MIN_FILES = 0  # the fixtures are fewer files than make workers worth it
     summary = parallel.index_paths([FIXTURES])

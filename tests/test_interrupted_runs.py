@@ -8,7 +8,8 @@ import subprocess
 import sys
 from datetime import date
 
-from conftest import FIXTURES, make_store
+from support.paths import FIXTURES
+from support.stores import make_store
 
 from indexer import Indexer
 from policy_search.schema import status_on

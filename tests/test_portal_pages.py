@@ -14,7 +14,8 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import ROOT, STORE_KINDS, _indexed_store
+from support.paths import ROOT
+from support.stores import STORE_KINDS, indexed_store
 
 from indexer import Indexer
 from indexer.errors import NotADocument, ParseError
@@ -239,7 +240,7 @@ def real_store(request, tmp_path_factory):
         summary = indexer.index_paths([REAL])
         assert summary.failed == [] and summary.documents == len(PAGES), summary.failed
 
-    yield from _indexed_store(request.param, tmp_path_factory.mktemp("portal-real"), fill)
+    yield from indexed_store(request.param, tmp_path_factory.mktemp("portal-real"), fill)
 
 
 def _stored(store, page: str):

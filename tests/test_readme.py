@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from support.paths import ROOT
+from support.servers import free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

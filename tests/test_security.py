@@ -14,9 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PAYLOAD, ServedApp, hostile_documents, make_store
 from fastapi import Request
 from fastapi.testclient import TestClient
+from support.documents import PAYLOAD, hostile_documents
+from support.servers import ServedApp
+from support.stores import make_store
 
 from indexer import Indexer
 from policy_search.schema import Document

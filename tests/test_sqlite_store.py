@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import sample_documents
+from support.documents import sample_documents
 
 from indexer import Indexer
 from policy_search.search import make_request

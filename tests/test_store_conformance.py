@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import STORE_KINDS, law, make_store, sample_documents
+from support.documents import law, sample_documents
+from support.stores import STORE_KINDS, make_store
 
 from indexer import Indexer
 from policy_search.fields import field_names

@@ -14,6 +14,7 @@ from policy_search.stores.base import (
     StoreMissing,
     StoreUnavailable,
 )
+from policy_search.stores.sqlite import SQLiteStore, check_database
 
 __all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable", "open_store"]
 
@@ -30,8 +31,6 @@ def open_store(url: str, index: str = "policies", *, read_only: bool = False, ti
     index's text and queries are cut with (default: the shipped dictionary and synonyms)."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
-        from policy_search.stores.sqlite import SQLiteStore, check_database
-
         # sqlite:///var/x.db is relative to the working directory, sqlite:////abs/x.db absolute
         path = url.removeprefix("sqlite://").removeprefix("/")
         if not path:
@@ -39,6 +38,9 @@ def open_store(url: str, index: str = "policies", *, read_only: bool = False, ti
         check_database(Path(path))
         return SQLiteStore(path, read_only=read_only, analyzer=analyzer)
     if scheme in ("http", "https"):
+        # Imported here, not at the top: the Elasticsearch client takes about as long to
+        # import as everything else the stores import, which every command on the embedded
+        # store would pay for nothing.
         from policy_search.stores.elastic import ElasticsearchStore
 
         if timeout is None:

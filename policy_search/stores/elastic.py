@@ -139,6 +139,8 @@ RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length",
              "article_count"]
+# Article matches counted exactly up to this many ("at least" beyond).
+ARTICLE_TOTAL_LIMIT = 10_000
 # The settings of a new index (both): one replica where the cluster has a second node for
 # it (none on a single node).
 _INDEX_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"}
@@ -640,7 +642,9 @@ class ElasticsearchStore(Store):
             query["must"].extend(terms)
         response = self._call(
             self.client.search, index=self.articles_alias, query={"bool": query}, from_=request.offset,
-            size=request.size, track_total_hits=True, sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
+            # counting every match would turn off the top-k skipping (block-max WAND) of a question's OR
+            size=request.size, track_total_hits=ARTICLE_TOTAL_LIMIT,
+            sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
             source={"includes": ["doc_id", "ordinal", "number", "headings", "text"]})
         found = response["hits"]["hits"]
         documents = self.get_many({hit["_source"]["doc_id"] for hit in found}, with_body=False)

@@ -351,14 +351,16 @@ class SQLiteStore(Store):
         with self._cursor() as cursor:
             try:
                 total, rows = article_rows(cursor, request)
-                documents = article_documents(cursor, {row[0] for row in rows})
+                wanted: dict[int, set[int]] = {}
+                for doc_rowid, ordinal, *_ in rows:
+                    wanted.setdefault(doc_rowid, set()).add(ordinal)
+                documents = article_documents(cursor, wanted)
             finally:
                 self._connection().commit()
         hits = []
         for doc_rowid, ordinal, number, headings, rank in rows:
-            doc, articles = documents[doc_rowid]
-            text = articles[ordinal].text if ordinal < len(articles) else ""
-            hits.append(ArticleHit(doc, ordinal, number, headings, text, -rank))
+            doc, texts = documents[doc_rowid]
+            hits.append(ArticleHit(doc, ordinal, number, headings, texts.get(ordinal, ""), -rank))
         return ArticleResult(total=total, hits=hits)
 
     def _matching_rows(self, cursor: sqlite3.Cursor, request: SearchRequest) -> str:

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRE_ES, ROOT
+
+from support.paths import ROOT
+from support.stores import REQUIRE_ES
 
 sys.path.insert(0, str(ROOT / "bench"))
 from queries import free_port, start_server  # noqa: E402  (bench/queries.py)
