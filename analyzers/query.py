@@ -53,49 +53,36 @@ def parse_query(q: str, analyzer: Analyzer) -> ParsedQuery:
     excluded = [tokens for word in _EXCLUDED.findall(text) if (tokens := analyzer.index_tokens(word))]
     text = " ".join(analyzer.expand_abbreviations(_EXCLUDED.sub(" ", text)).split())
     terms = analyzer.query_terms(text)
-    content = content_terms(terms)
-    question = bool(_QUESTION_MARK.search(q)) or any(term in QUESTION_WORDS for term in terms)
-    expansions = {term: alternatives for term in content if (alternatives := _expansions(term, analyzer))}
-    return ParsedQuery(text=text, terms=content if question else terms, phrases=phrases, excluded=excluded,
-                       any_terms=question, expansions=expansions)
-
-
-def as_question(parsed: ParsedQuery) -> ParsedQuery:
-    """A keyword query read as a question (ANY mode): when all of its words match nothing."""
-    return ParsedQuery(text=parsed.text, terms=content_terms(parsed.terms), phrases=parsed.phrases,
-                       excluded=parsed.excluded, any_terms=True, expansions=parsed.expansions)
+    if not analyzer.is_question(q):
+        return ParsedQuery(text=text, terms=terms, phrases=phrases, excluded=excluded)
+    content = question_terms(text, analyzer)
+    return ParsedQuery(text=text, terms=content, phrases=phrases, excluded=excluded, any_terms=True,
+                       expansions=statutory_expansions(content, analyzer))
 
 
 # --- questions ---------------------------------------------------------------------------
-
-_QUESTION_MARK = re.compile(r"[?？]")
-# Words that make a query a question. (Placeholder list until the shipped question-word file.)
-QUESTION_WORDS = frozenset(
-    "谁 什么 怎么 怎么办 怎样 如何 吗 呢 么 能否 是否 可否 可不可以 能不能 会不会 有没有 要不要 该不该 哪些 哪里 哪个"
-    " 多少 多久 几个 几年 几天 为什么 为啥 咋 咋办 啥 请问".split())
-# Words that count for nothing in a question.
-FUNCTION_WORDS = QUESTION_WORDS | frozenset(
-    "的 了 着 过 吧 啊 呀 嘛 我 你 他 她 我们 你们 他们 我家 自己 这 那 这个 那个 这种 一下 就 都 也 又 才 被 把 让 给"
-    " 和 与 或 及 在 是 有 要 想 能 会 可以 应该 需要 可 该 得 对 从 向 跟 到 去 来 说 算 没 该怎么办 一个".split())
-
 
 # Amounts and spans of time (三个, 八个月, 两千块, 16): what the law says of them is found by
 # the other words of a question.
 _QUANTITY = re.compile(r"^[\d一二三四五六七八九十百千万两几半多]*[个年月日天周块元次岁号]{0,2}$")
 
 
-def content_terms(terms: list[str]) -> list[str]:
-    """The terms of a question that carry its meaning: no question or function words, no
-    amounts, no punctuation."""
-    return [term for term in terms
-            if term not in FUNCTION_WORDS and any(ch.isalnum() for ch in term) and not _QUANTITY.match(term)]
+def question_terms(text: str, analyzer: Analyzer) -> list[str]:
+    """The terms of a question that carry its meaning: no question or function words
+    (`Analyzer.content_terms`), no amounts."""
+    return [term for term in analyzer.content_terms(text) if not _QUANTITY.match(term)]
 
 
-def _expansions(term: str, analyzer: Analyzer) -> list[list[str]]:
-    """The statutory words a colloquial term stands for, each as the terms it is cut into."""
-    statutory = getattr(analyzer, "statutory_terms", None)
-    words = statutory(term) if statutory else ()
-    return [cut for word in words if (cut := analyzer.query_terms(word)) and cut != [term]]
+def statutory_expansions(terms: list[str], analyzer: Analyzer) -> dict[str, list[list[str]]]:
+    """For each term that stands for words of the law (房东: 出租人), those words, each as
+    the terms it is cut into."""
+    expansions = {}
+    for term in terms:
+        alternatives = [cut for word in analyzer.statutory_terms(term)
+                        if (cut := analyzer.query_terms(word)) and cut != [term]]
+        if alternatives:
+            expansions[term] = alternatives
+    return expansions
 
 
 # --- traditional characters --------------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from analyzers import normalize_text
-from policy_search.schema import Status, status_on, title_key
+from policy_search.schema import Document, Status, status_on, title_key
 from policy_search.store_query import Hit, SearchRequest
 
 if TYPE_CHECKING:
@@ -34,14 +34,19 @@ NO_TITLE_MATCH = 3  # the tier of a document whose title does not match the quer
 # BM25 weights of an article's fields (title of its document, headings, text).
 ARTICLE_WEIGHTS = (1.0, 4.0, 2.0)  # Elasticsearch's combined_fields takes no weight under 1
 # A term found only through a statutory word it stands for counts this much (typed: 1).
-EXPANSION_WEIGHT = 0.7
+EXPANSION_WEIGHT = 0.8
 # A one-character term (交, 债, 欠) says little on its own and occurs inside many words.
 SHORT_TERM_WEIGHT = 0.4
 # A term found only in the title of an article's document (not in the article) counts this much.
 TITLE_ONLY_WEIGHT = 0.5
 # In ANY mode, the store's score (scaled to the best candidate's) adds at most this much to
 # the terms covered: coverage decides, BM25 orders what covers as much.
-SCORE_SHARE = 0.9
+SCORE_SHARE = 1.5
+# A question asked without a place is answered for the whole country first: the national
+# levels are nudged up over local ones (at most LEVEL_SHARE of one term covered). A search
+# filtered by region or level is not affected (the candidates all share it).
+LEVEL_PRIOR = {"宪法": 1.0, "法律": 1.0, "行政法规": 0.8, "司法解释": 0.8, "部门规章": 0.5}
+LEVEL_SHARE = 1.0
 # A document's terms spread over its whole text count for less than held in one article.
 SPREAD_WEIGHT = 0.8
 
@@ -75,7 +80,7 @@ def rerank(hits: list[Hit], request: SearchRequest, article_coverage: dict[str, 
             return (tier, -score, doc.id)
         covered = max(SPREAD_WEIGHT * matched_weight(hit.matched, request),
                       (article_coverage or {}).get(doc.id, 0.0))
-        return (tier, -(covered + SCORE_SHARE * score / best), doc.id)
+        return (tier, -(covered + SCORE_SHARE * score / best + LEVEL_SHARE * level_prior(doc)), doc.id)
 
     return in_force_first(sorted(hits, key=sort_key), request.valid_on)
 
@@ -116,8 +121,13 @@ def rank_articles(hits: list[ArticleHit], request: SearchRequest) -> list[Articl
     best = max((hit.score or 0.0 for hit in hits), default=0.0) or 1.0
     for hit in hits:
         hit.coverage = coverage(f"{hit.headings}\n{hit.text}", hit.document.title, request)
-    return sorted(hits, key=lambda hit: (-(hit.coverage + SCORE_SHARE * (hit.score or 0.0) / best),
+    return sorted(hits, key=lambda hit: (-(hit.coverage + SCORE_SHARE * (hit.score or 0.0) / best
+                                           + LEVEL_SHARE * level_prior(hit.document)),
                                          hit.document.id, hit.ordinal))
+
+
+def level_prior(doc: Document) -> float:
+    return LEVEL_PRIOR.get(doc.level or "", 0.0)
 
 
 def in_force_first(hits: list[Hit], day: date) -> list[Hit]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from analyzers import Analyzer, shipped_analyzer
 from analyzers.highlight import highlight, snippet
-from analyzers.query import content_terms, parse_query
+from analyzers.query import parse_query, question_terms, statutory_expansions
 from policy_search.articles import ARTICLE_WINDOW, ArticleHit, search_articles
 from policy_search.fields import default_facets, facet_label, field_names, get_field
 from policy_search.ranking import RERANK_WINDOW, rerank
@@ -146,9 +146,16 @@ def ranked_search_with_articles(store: Store, request: SearchRequest) -> tuple[S
         request = replace(request, doc_number_key=None)  # not a known number: search its words
     result = _ranked(store, request)
     if not result.total and request.has_words and not request.any_terms and len(request.terms) > 1:
-        request = replace(request, any_terms=True, terms=content_terms(request.terms) or request.terms)
+        request = as_question(request, store.analyzer)
         result = _ranked(store, request)
     return result, request
+
+
+def as_question(request: SearchRequest, analyzer: Analyzer) -> SearchRequest:
+    """The request read as a question (ANY mode), its terms those that carry meaning."""
+    terms = question_terms(request.text, analyzer) or request.terms
+    return replace(request, any_terms=True, terms=terms, expansions=statutory_expansions(terms, analyzer),
+                   marks=_marks(terms, request.text, analyzer, statutory_expansions(terms, analyzer)))
 
 
 def _ranked(store: Store, request: SearchRequest) -> SearchResult:
@@ -264,7 +271,7 @@ def make_article_request(q: str, *, page: int = 1, size: int = 10, filters: dict
                            facets=[], analyzer=analyzer)
     if request.doc_number_key:
         request = replace(request, doc_number_key=None)
-    return replace(request, any_terms=True, terms=content_terms(request.terms) or request.terms)
+    return request if request.any_terms else as_question(request, analyzer or shipped_analyzer())
 
 
 def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:

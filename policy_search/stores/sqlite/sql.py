@@ -141,9 +141,9 @@ def match_expression(request: SearchRequest) -> str:
     terms = [term_expression(request, index) for index in range(len(request.terms))]
     phrases = [phrase(p) for p in request.phrases]
     if request.any_terms and len(terms) > 1:
-        expression = " ".join(["(" + " OR ".join(terms) + ")", *phrases])
+        expression = " AND ".join(["(" + " OR ".join(terms) + ")", *phrases])
     else:
-        expression = " ".join([*terms, *phrases])
+        expression = " AND ".join([*terms, *phrases])
     return f"{{title}} : ({expression})" if request.scope is Scope.TITLE else expression
 
 
