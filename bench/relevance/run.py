@@ -40,6 +40,7 @@ and writes no results file.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -73,12 +74,20 @@ from policy_search.stores.base import Store  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402
 from policy_search.stores.sqlite import SQLiteStore  # noqa: E402
 
-try:  # the project's article search (issue 13), measured where it exists
-    from policy_search.articles import search_articles  # type: ignore[import-not-found, unused-ignore]
-except ModuleNotFoundError as missing:
-    if missing.name != "policy_search.articles":
-        raise
-    search_articles = None
+
+def find_article_search() -> Callable[..., Any] | None:
+    """The project's article search (issue 13), measured where it exists: None where the
+    module is missing (older commits), so that the rest is measured all the same."""
+    try:
+        module = importlib.import_module("policy_search.articles")
+    except ModuleNotFoundError as missing:
+        if missing.name != "policy_search.articles":
+            raise
+        return None
+    return module.search_articles
+
+
+search_articles = find_article_search()
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "lawrefbook"
 HERE = Path(__file__).resolve().parent
@@ -322,9 +331,14 @@ def questions_table(questions: list[dict], systems: dict[str, Callable[[str], An
     summary: dict[str, Any] = {}
     for name, answerer in systems.items():
         started = time.perf_counter()
-        rows = []
+        rows, failures = [], {}
         for question in questions:
-            row = question_scores(answerer(question["question"]), question)
+            try:
+                answer = answerer(question["question"])
+            except Exception as error:  # noqa: BLE001 - a failed search is a miss, reported, and the run goes on
+                failures[question["id"]] = f"{type(error).__name__}: {error}"
+                answer = Answer(article_total=0, articles=[], document_total=0, documents=[])
+            row = question_scores(answer, question)
             rows.append(row)
             per_question[question["id"]][name] = row
         topics = defaultdict(list)
@@ -333,16 +347,19 @@ def questions_table(questions: list[dict], systems: dict[str, Callable[[str], An
         summary[name] = {"overall": mean_scores(rows) | {"questions": len(rows)},
                          "by_topic": {topic: mean_scores(topic_rows) | {"questions": len(topic_rows)}
                                       for topic, topic_rows in topics.items()},
-                         "seconds": round(time.perf_counter() - started, 1)}
+                         "seconds": round(time.perf_counter() - started, 1), "failures": failures}
+        if failures:
+            print(f"{name}: {len(failures)} questions failed (counted as misses), e.g. "
+                  f"{next(iter(failures))}: {next(iter(failures.values()))}", file=sys.stderr)
     print(f"\n## Citizens' questions ({len(questions)})\n")
-    print("| system | zero results (documents) | zero results (articles) | article hit@1 | hit@3 | hit@10 | MRR@10 | document hit@10 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| system | zero results (documents) | zero results (articles) | article hit@1 | hit@3 | hit@10 | MRR@10 | document hit@10 | failed |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, result in summary.items():
         r = result["overall"]
         cells = [r[m] if isinstance(r[m], str) else f"{r[m]:.3f}" for m in (
             "zero_documents", "zero_articles", "article_hit_at_1", "article_hit_at_3", "article_hit_at_10",
             "mrr_at_10", "document_hit_at_10")]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        print(f"| {name} | " + " | ".join(cells) + f" | {len(result['failures'])} |")
     if search_articles is None:
         print("\npolicy-search article figures: not available (policy_search.articles.search_articles is missing)")
     return {"systems": summary, "per_question": per_question}
