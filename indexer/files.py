@@ -73,7 +73,7 @@ def prepare_file(path: Path, analyzer: Analyzer, limits: FileLimits = FileLimits
             if shown != str(path):  # a file name that is not UTF-8: stored as shown
                 docs = [doc.model_copy(update={"source_path": shown}) if doc.source_path == str(path) else doc
                         for doc in docs]
-            records = [IndexRecord.of(doc, analyzer) for doc in docs]
+            records = [_record_of(doc, analyzer) for doc in docs]
     except NotADocument as error:
         return Failure(shown, str(error), skipped=True)
     except ParseError as error:
@@ -91,6 +91,21 @@ def prepare_file(path: Path, analyzer: Analyzer, limits: FileLimits = FileLimits
     except Exception as error:  # a parser's bug on odd input: that file's failure only
         return Failure(shown, f"could not be read ({type(error).__name__}: {str(error)[:200]})")
     return records
+
+
+# The record last made, by the document object it was made of: a parser that gives the same
+# document for several files (each part of a code gives the whole code, the same object)
+# has it segmented once, not once per file.
+_last_record: tuple[Document, Analyzer, IndexRecord] | None = None
+
+
+def _record_of(doc: Document, analyzer: Analyzer) -> IndexRecord:
+    global _last_record
+    if _last_record is not None and _last_record[0] is doc and _last_record[1] is analyzer:
+        return _last_record[2]
+    record = IndexRecord.of(doc, analyzer)
+    _last_record = (doc, analyzer, record)
+    return record
 
 
 def _check_file(path: Path, limits: FileLimits) -> None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analyzers import normalize_doc_number
+from analyzers.numerals import article_value
 from indexer.dates import find_dates
 from indexer.errors import ParseError
 from policy_search.schema import Article, Document, make_id
@@ -241,17 +242,29 @@ def short_title(title: str) -> str:
 # --- the parser -------------------------------------------------------------------------
 
 
-def parse_lawrefbook(path: Path) -> list[Document]:
+@dataclass(frozen=True)
+class SourceFile:
+    """What one Markdown file of the corpus says: its title lines, history and body."""
+
+    path: Path
+    title: str
+    subtitle: str | None
+    history: list[HistoryLine]
+    body: str  # Markdown, after the INFO END line
+
+
+def read_source(path: Path) -> SourceFile | None:
+    """A corpus file read (None: folder front matter or a hidden template, no document)."""
     if path.name == "_index.md":
-        return []
+        return None
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         if not is_corpus_file(path):
-            return []
+            return None
         raise ParseError("not UTF-8 text") from None
     if _is_hidden(text):
-        return []
+        return None
     if INFO_END not in text:
         raise ParseError(f"no {INFO_END} line: not in the corpus layout")
     head, body = text.split(INFO_END, 1)
@@ -259,10 +272,118 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     titles = [re.sub(r"<!--.*?-->", "", line[2:]).strip() for line in head_lines if line.startswith("# ")]
     if not titles or not titles[0]:
         raise ParseError("no title line (# …)")
-    title = titles[0]
-    subtitle = titles[1] if len(titles) > 1 else None
     history = parse_history([line for line in head_lines if not line.startswith("#")])
+    return SourceFile(path, titles[0], titles[1] if len(titles) > 1 else None, history, body)
 
+
+def parse_lawrefbook(path: Path) -> list[Document]:
+    source = read_source(path)
+    if source is None:
+        return []
+    if is_part_name(source.subtitle):
+        code = code_of_part(source)
+        if code is not None:
+            return [code]
+    return [_document(source, source.history, source.body)]
+
+
+# --- codes in parts ---------------------------------------------------------------------
+# A code (法典) too long for one file is a folder of part files, each titled with the
+# code's title and the part's name: `# 中华人民共和国民法典` / `# 婚姻家庭编` (and 总则, 附则).
+# Its articles are numbered through the whole code, so it is one law: each of its files
+# gives the same document, the whole code (a run counts it once, as one id met in several
+# files), so that indexing any one part, or the folder, indexes the code.
+
+_PART_NAME = re.compile(r"^(?:第[一二三四五六七八九十]+编\s*)?(?:[\u4e00-\u9fff]{1,12}编|总则|附则)$")
+
+
+def is_part_name(subtitle: str | None) -> bool:
+    """Whether a subtitle names a part of a code: 物权编, 第二编 物权编, 总则, 附则."""
+    return bool(subtitle and _PART_NAME.match(subtitle))
+
+
+def code_of_part(source: SourceFile) -> Document | None:
+    """The code a file is a part of, as one document; None when it is not a part of one."""
+    state = _folder_state(source.path.parent)
+    return _code_document(source.path.parent, state, source.title, _version_of_name(source.path))
+
+
+def code_parts(folder: Path, title: str, version: str | None) -> list[SourceFile]:
+    """The parts of a code in a folder, in the code's order; [] when the folder holds no
+    code of that title. A part is a file with the code's title and version date whose
+    subtitle names a part; at least one of them is a 编 (总则 alone is not a code)."""
+    parts = [part for part in _read_folder(folder, _folder_state(folder))
+             if part.title == title and is_part_name(part.subtitle) and _version_of_name(part.path) == version]
+    if not any((part.subtitle or "").endswith("编") for part in parts):
+        return []
+    return sorted(parts, key=_part_order)
+
+
+# Parts are read once per folder as it stands on disk (name, modification time, size of
+# each file): each part of a code gives the same document, read and assembled once.
+FolderState = tuple[tuple[str, int, int], ...]
+
+
+def _folder_state(folder: Path) -> FolderState:
+    state = []
+    for path in sorted(folder.glob("*.md")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        state.append((path.name, info.st_mtime_ns, info.st_size))
+    return tuple(state)
+
+
+@lru_cache(maxsize=4)
+def _read_folder(folder: Path, state: FolderState) -> tuple[SourceFile, ...]:
+    sources = []
+    for name, _, _ in state:
+        try:
+            source = read_source(folder / name)
+        except (ParseError, OSError):
+            continue  # a broken sibling is its own file's failure, not a part
+        if source is not None:
+            sources.append(source)
+    return tuple(sources)
+
+
+@lru_cache(maxsize=4)
+def _code_document(folder: Path, state: FolderState, title: str, version: str | None) -> Document | None:
+    """A code as one document: the parts' bodies in order, each under its part name as a
+    heading (so that articles stay under their 编/章/节), the history lines of all parts;
+    the sidecar row, level and dates are read as for its first part."""
+    parts = code_parts(folder, title, version)
+    if not parts:
+        return None
+    body = "\n".join(f"# {part.subtitle}\n{part.body}" for part in parts)
+    history = list({(line.day, line.event): line for part in parts for line in part.history}.values())
+    return _document(parts[0], history, body, code=True)
+
+
+def _version_of_name(path: Path) -> str | None:
+    match = _VERSION_IN_NAME.search(path.stem)
+    return match.group(1) if match else None
+
+
+def _part_order(part: SourceFile) -> tuple[int, int, str]:
+    """Parts in the order of their first article (the numbering runs through the code)."""
+    for line in part.body.splitlines():
+        match = _ARTICLE.match(line.strip())
+        if match:
+            value = article_value(match.group(1) + "条")
+            if value:
+                return value[0], value[1], part.path.name
+    return 10**6, 0, part.path.name
+
+
+# --- one version ------------------------------------------------------------------------
+
+
+def _document(source: SourceFile, history: list[HistoryLine], body: str, *, code: bool = False) -> Document:
+    """The document of a version: of one file, or of a code's parts (`code`: `source` is
+    its first part, which the sidecar row, level and dates are read from)."""
+    path, title, subtitle = source.path, source.title, (None if code else source.subtitle)
     stem = path.stem
     version_match = _VERSION_IN_NAME.search(stem)
     version = None
@@ -314,8 +435,11 @@ def parse_lawrefbook(path: Path) -> list[Document]:
     if level == "案例" and subtitle:
         full_title = f"{subtitle}：{title}"
         family_key = f"case|{relative.as_posix()}"
-    return [Document(
-        id=make_id("lawrefbook", relative.as_posix()),
+    # a code is its folder (with the version date of its files' names, if they carry one)
+    source_path = relative.parent.as_posix() + (f"({version_match.group(1)})" if version_match else "") if code \
+        else relative.as_posix()
+    return Document(
+        id=make_id("lawrefbook", source_path if not code else f"{source_path}/{title}"),
         title=full_title,
         issuers=issuers,
         doc_number=doc_number,
@@ -329,8 +453,8 @@ def parse_lawrefbook(path: Path) -> list[Document]:
         family_id=make_id("family", family_key),
         body=body_text,
         articles=articles,
-        source_path=relative.as_posix(),
-    )]
+        source_path=source_path,
+    )
 
 
 def _corpus_root(path: Path) -> Path | None:
@@ -342,7 +466,7 @@ def _corpus_root(path: Path) -> Path | None:
 _COMMENT = re.compile(r"<!--.*?-->")
 
 
-_DOC_TYPES = ("实施细则", "细则", "条例", "规定", "办法", "决定", "解释", "规则", "批复", "意见", "通知", "法", "规范",
+_DOC_TYPES = ("实施细则", "细则", "条例", "规定", "办法", "决定", "解释", "规则", "批复", "意见", "通知", "法典", "法", "规范",
               "章程", "纲要")
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # A heading line of a law: 第一编 总则, 第三分编 准合同, 第二章 结婚, 第一节 一般规定.
 _HEADING = re.compile(r"^\s*第[一二三四五六七八九十百千零〇两\d]+(分编|编|章|节)(?:\s+|$)(.*)$")
+# A code's part as its own heading (the Civil Code as one document: 物权编, 总则, 附则).
+_PART = re.compile(r"^\s*([\u4e00-\u9fff]{1,6}编|总则|附则)\s*$")
 _LEVELS = {"编": 0, "分编": 1, "章": 2, "节": 3}
 # Articles read from a store before they are ranked (`search_articles`).
 ARTICLE_WINDOW = 150
@@ -39,8 +41,9 @@ def article_headings(body: str, spans: list[ArticleSpan]) -> list[str]:
     line = next(lines, None)
     for start, index in starts:
         while line is not None and line_start + len(line) <= start:
-            if match := _HEADING.match(line):
-                level = _LEVELS[match.group(1)]
+            match = _HEADING.match(line)
+            level = _LEVELS[match.group(1)] if match else 0 if _PART.match(line) else None
+            if level is not None:
                 stack = {held: text for held, text in stack.items() if held < level}
                 stack[level] = " ".join(line.split())
             line_start += len(line)

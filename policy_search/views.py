@@ -66,8 +66,32 @@ class FacetValue(BaseModel):
     selected: bool = Field(description="the search filters on this value")
 
 
+class CitedLaw(BaseModel):
+    id: str
+    title: str
+    status: Status
+    status_label: str
+    level: str | None
+    issuers: list[str]
+    publish_date: date | None
+
+
+class CitationView(BaseModel):
+    """The article a query cites (民法典第1062条, 个保法第13条), from the version of its law
+    in force on valid_on."""
+
+    name: str = Field(description="the law's name as understood (short forms expanded)")
+    number: str = Field(description="the article number as the law writes it: 第一千零六十二条")
+    found: bool = Field(description="the law has this article")
+    message: str = Field(description="what to tell the user, in Chinese")
+    url: str | None = Field(description="the article on its document's page, where found")
+    text: str | None = Field(description="the article's text, where found")
+    law: CitedLaw | None = Field(description="the law cited, where one of that name is found")
+
+
 class SearchResponse(BaseModel):
     query: str
+    citation: CitationView | None = Field(description="set when the query cites an article")
     question: bool = Field(description="read as a question: results need only some of its words, ranked by how many")
     total: int
     page: int
@@ -102,6 +126,7 @@ class ArticleResultView(BaseModel):
 
 class ArticlesResponse(BaseModel):
     query: str
+    citation: CitationView | None = Field(description="set when the query cites an article (then first)")
     question: bool = Field(description="read as a question: articles need only some of its words")
     total: int = Field(description="articles holding the words")
     page: int

@@ -186,3 +186,21 @@ def test_the_article_api_refuses_bad_parameters_with_a_message(client, params):
         return
     assert response.status_code == 422
     assert "message" in response.text or "detail" in response.text
+
+
+def test_a_cited_article_comes_first_with_a_link_to_it(client):
+    body = client.get("/api/v1/articles", params={"q": "民法典第56条"}).json()
+    assert body["citation"]["found"] is True
+    assert body["citation"]["url"] == "/documents/civil-code#第五十六条"
+    assert (body["results"][0]["number"], body["results"][0]["document"]["id"]) == ("第五十六条", "civil-code")
+    assert body["results"][0]["url"] == "/documents/civil-code#第五十六条"
+    search = client.get("/api/v1/search", params={"q": "民法典 第五十六条"}).json()
+    assert search["citation"]["url"] == "/documents/civil-code#第五十六条"
+
+
+def test_a_citation_of_an_article_the_law_lacks_says_so_with_the_law(client):
+    body = client.get("/api/v1/articles", params={"q": "民法典第9999条"}).json()
+    assert body["citation"]["found"] is False and body["citation"]["url"] is None
+    assert body["citation"]["law"]["id"] == "civil-code"
+    assert "没有第九千九百九十九条" in body["citation"]["message"]
+    assert client.get("/api/v1/articles", params={"q": "个体工商户"}).json()["citation"] is None

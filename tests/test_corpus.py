@@ -16,8 +16,9 @@ from policy_search.documents import versions_view
 from policy_search.schema import make_id
 from policy_search.search import make_request
 
-# Markdown documents in the corpus (its README says 3,475; the sidecars list 3,471 of them)
-CORPUS_VERSIONS = {"full": 3475, "sample": sum(1 for _ in CORPUS_SAMPLE.rglob("*.md"))}
+# Markdown documents in the corpus (its README says 3,475; the sidecars list 3,471 of them),
+# the eight files of the Civil Code's 编 being one document (the sample holds one of them)
+CORPUS_VERSIONS = {"full": 3475 - 7, "sample": sum(1 for _ in CORPUS_SAMPLE.rglob("*.md"))}
 
 
 def version(store, source_path: str):
