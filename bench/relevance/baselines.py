@@ -62,7 +62,9 @@ def in_force_documents(corpus: Path, day: date) -> list[Document]:
     """The corpus parsed by the project's parser, keeping the versions in force on `day` by
     the project's status rules (a version is superseded when the next one of its family
     takes effect, as the indexer links them)."""
-    documents = [doc for path in sorted(corpus.rglob("*.md")) for doc in parse_lawrefbook(path)]
+    parsed = (doc for path in sorted(corpus.rglob("*.md")) for doc in parse_lawrefbook(path))
+    # every part file of a code gives the whole code (the Civil Code's 编): kept once
+    documents = list({doc.id: doc for doc in parsed}.values())
     families: dict[str, list[Document]] = defaultdict(list)
     for doc in documents:
         families[doc.family].append(doc)

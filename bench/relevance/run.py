@@ -239,9 +239,11 @@ def known_items(queries: list[dict], stores: dict[str, Store], baselines: dict[s
 
 
 def document_key(path: str) -> str:
-    """The judged document a corpus path stands for: the folder for a multi-part code."""
+    """The judged document a corpus path stands for: the folder for a multi-part code,
+    whether the path names one of its part files (民法典/总则.md, as judged) or the
+    folder itself (民法典, the source path of the one Code document)."""
     top = path.split("/", 1)[0]
-    return f"{top}/" if top in MULTI_PART_FOLDERS and "/" in path else path
+    return f"{top}/" if top in MULTI_PART_FOLDERS else path
 
 
 @dataclass
