@@ -96,6 +96,10 @@ class Analyzer:
     def index_tokens(self, text: str) -> list[str]:
         return self.segmenter.index_tokens(text)
 
+    def index_pieces(self, text: str, bounds: list[tuple[int, int]]) -> list[str]:
+        """The tokens to index of each slice of a text (`Segmenter.index_pieces`)."""
+        return self.segmenter.index_pieces(text, bounds)
+
     def query_terms(self, text: str) -> list[str]:
         """The words of a query, in order, each once."""
         return self.segmenter.query_terms(text)

@@ -119,6 +119,25 @@ def words_only(text: str) -> str:
     return _SEPARATORS_ANY.sub(" ", text) if astral else text
 
 
+def words_only_aligned(text: str) -> str | None:
+    """`words_only` with every separator its own space, so that each character of the
+    result stands where it stood in `text`; None where normalising changes the length
+    (a ligature, a combining mark). Slices of it are `words_only` of the same slices of the
+    text, up to the number of spaces (which no token holds)."""
+    normalized, astral = _normalize(text)
+    if len(normalized) != len(text):
+        return None
+    for common in _COMMON_SEPARATORS:
+        if common in normalized:
+            normalized = normalized.replace(common, " ")
+    normalized = _SEPARATORS.sub(_spaces, normalized)
+    return _SEPARATORS_ANY.sub(_spaces, normalized) if astral else normalized
+
+
+def _spaces(match: re.Match) -> str:
+    return " " * (match.end() - match.start())
+
+
 # Characters that do not normalise to exactly one character (ﬁ → fi, ㈠ → (一), İ → i̇ …),
 # combining marks (they compose with their neighbour) and anything astral.
 _NOT_ONE_FOR_ONE = re.compile(

@@ -14,7 +14,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from analyzers.normalize import words_only
+from analyzers.normalize import words_only, words_only_aligned
 
 # Raised when a change to this module or to `normalize` changes the tokens of a text.
 TOKENS_VERSION = 1
@@ -95,6 +95,14 @@ class Segmenter:
 
     def index_tokens(self, text: str) -> list[str]:
         return self.index_text(text).split()
+
+    def index_pieces(self, text: str, bounds: list[tuple[int, int]]) -> list[str]:
+        """`index_text` of each slice text[start:end], normalising the text once (a law is
+        cut in hundreds of pieces, one an article): the same tokens, up to whitespace."""
+        aligned = words_only_aligned(text)
+        if aligned is None:
+            return [self.index_text(text[start:end]) for start, end in bounds]
+        return [" ".join(self._cut_for_search(aligned[start:end])) for start, end in bounds]
 
     def query_tokens(self, text: str) -> list[str]:
         """The words of a query, in order, repeats kept."""

@@ -17,7 +17,9 @@ Each collection is indexed with the normal pipeline (`Indexer.index_paths`, two 
 processes) into Elasticsearch and, up to --sqlite-max documents, into the embedded store;
 then two-word queries with the default facets are timed one at a time, against the
 store alone and through `policy_search.search.search_response` (ranking, highlighting, body).
-Results: a table, and bench/results/growth.json.
+Each size also reports its article units (every article is indexed on its own, issue 13), the
+article index's size on Elasticsearch (its own index), and the latency of article searches
+and of the same words asked as a question. Results: a table, and bench/results/growth.json.
 """
 
 from __future__ import annotations
@@ -188,8 +190,16 @@ def two_word_queries(corpus: list[Document], count: int, seed: int = 5) -> list[
 def time_queries(store, queries: list[str]) -> dict:
     for q in queries[:10]:  # warm-up
         search_service.search_response(store, q, search_service.make_request(q))
-    store_ms, library_ms, totals = [], [], []
+    store_ms, library_ms, article_ms, question_ms, totals = [], [], [], [], []
     for q in queries:
+        # the same words as an article search, and as a question (ANY mode, articles ranked)
+        started = time.perf_counter()
+        search_service.articles_response(store, q, search_service.make_article_request(q))
+        article_ms.append((time.perf_counter() - started) * 1000)
+        asked = q.replace(" ", "") + "怎么办"
+        started = time.perf_counter()
+        search_service.search_response(store, asked, search_service.make_request(asked))
+        question_ms.append((time.perf_counter() - started) * 1000)
         request = search_service.make_request(q)
         started = time.perf_counter()
         result = store.search(request)
@@ -204,7 +214,26 @@ def time_queries(store, queries: list[str]) -> dict:
 
     return {"store_p50_ms": p(store_ms, 50), "store_p95_ms": p(store_ms, 95),
             "library_p50_ms": p(library_ms, 50), "library_p95_ms": p(library_ms, 95),
+            "articles_p50_ms": p(article_ms, 50), "articles_p95_ms": p(article_ms, 95),
+            "question_p50_ms": p(question_ms, 50), "question_p95_ms": p(question_ms, 95),
             "median_matches": statistics.median(totals)}
+
+
+def article_units(store) -> int:
+    """How many articles the store indexes as units of search."""
+    if isinstance(store, SQLiteStore):
+        with store._cursor() as cursor:
+            return cursor.execute("SELECT count(*) FROM articles").fetchone()[0]
+    store.refresh()
+    return store.client.count(index=store.articles_alias)["count"]
+
+
+def article_index_size(store) -> int | None:
+    """Bytes of the article index where the store keeps it apart (Elasticsearch)."""
+    if isinstance(store, SQLiteStore):
+        return None
+    stats = store.client.indices.stats(index=store.articles_alias, metric="store")
+    return stats["_all"]["primaries"]["store"]["size_in_bytes"]
 
 
 def disk_size(store) -> int:
@@ -255,7 +284,9 @@ def main() -> None:
                 "store": kind, "documents": store.count(), "failed": len(summary.failed),
                 "index_seconds": round(seconds, 1), "documents_per_second": round(size / seconds),
                 "mb_per_second": round(text_bytes / 1e6 / seconds, 2), "text_mb": round(text_bytes / 1e6),
-                "disk_mb": round(disk_size(store) / 1e6), **time_queries(store, queries),
+                "disk_mb": round(disk_size(store) / 1e6), "article_units": article_units(store),
+                "article_index_mb": round(size_bytes / 1e6) if (size_bytes := article_index_size(store)) else None,
+                **time_queries(store, queries),
             }
             results.append({"size": size, **row})
             print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr, flush=True)
@@ -265,12 +296,14 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
-    print(f"{'size':>9} {'store':14} {'index s':>8} {'docs/s':>7} {'MB/s':>6} {'disk MB':>8} "
-          f"{'store p50':>9} {'p95':>6} {'search p50':>10} {'p95':>6}")
+    print(f"{'size':>9} {'store':14} {'index s':>8} {'docs/s':>7} {'MB/s':>6} {'disk MB':>8} {'articles':>9} "
+          f"{'store p50':>9} {'p95':>6} {'search p50':>10} {'p95':>6} {'art p50':>7} {'p95':>6} {'qst p50':>7} {'p95':>6}")
     for row in results:
         print(f"{row['size']:>9} {row['store']:14} {row['index_seconds']:>8} {row['documents_per_second']:>7} "
-              f"{row['mb_per_second']:>6} {row['disk_mb']:>8} {row['store_p50_ms']:>9} {row['store_p95_ms']:>6} "
-              f"{row['library_p50_ms']:>10} {row['library_p95_ms']:>6}")
+              f"{row['mb_per_second']:>6} {row['disk_mb']:>8} {row['article_units']:>9} {row['store_p50_ms']:>9} "
+              f"{row['store_p95_ms']:>6} {row['library_p50_ms']:>10} {row['library_p95_ms']:>6} "
+              f"{row['articles_p50_ms']:>7} {row['articles_p95_ms']:>6} {row['question_p50_ms']:>7} "
+              f"{row['question_p95_ms']:>6}")
     # Rows of earlier runs for other sizes or stores are kept: one size can be measured again alone.
     RESULTS.mkdir(parents=True, exist_ok=True)
     output = RESULTS / "growth.json"

@@ -21,10 +21,10 @@ from policy_search.store_query import SearchRequest
 if TYPE_CHECKING:
     from policy_search.stores.base import Store
 
-# A heading line of a law: 第一编 总则, 第三分编 准合同, 第二章 结婚, 第一节 一般规定.
-_HEADING = re.compile(r"^\s*第[一二三四五六七八九十百千零〇两\d]+(分编|编|章|节)(?:\s+|$)(.*)$")
-# A code's part as its own heading (the Civil Code as one document: 物权编, 总则, 附则).
-_PART = re.compile(r"^\s*([\u4e00-\u9fff]{1,6}编|总则|附则)\s*$")
+# A heading line of a law: 第一编 总则, 第三分编 准合同, 第二章 结婚, 第一节 一般规定; or a
+# code's part as its own heading (the Civil Code as one document: 物权编, 总则, 附则).
+_HEADING = re.compile(r"^[ \t\u3000]*(?:第[一二三四五六七八九十百千零〇两\d]+(分编|编|章|节)(?:[ \t\u3000].*)?"
+                      r"|[\u4e00-\u9fff]{1,6}编|总则|附则)[ \t\u3000]*$", re.MULTILINE)
 _LEVELS = {"编": 0, "分编": 1, "章": 2, "节": 3}
 # Articles read from a store before they are ranked (`search_articles`).
 ARTICLE_WINDOW = 150
@@ -33,21 +33,16 @@ ARTICLE_WINDOW = 150
 def article_headings(body: str, spans: list[ArticleSpan]) -> list[str]:
     """The headings each article stands under, outermost first, joined by a space
     (`第五编 婚姻家庭 第三章 家庭关系 第一节 夫妻关系`; empty where there are none)."""
-    starts = sorted((span[1], index) for index, span in enumerate(spans) if len(span) == 3)
     result = [""] * len(spans)
+    headings = iter(_HEADING.finditer(body))
+    heading = next(headings, None)
     stack: dict[int, str] = {}
-    lines = iter(body.splitlines(keepends=True))
-    line_start = 0
-    line = next(lines, None)
-    for start, index in starts:
-        while line is not None and line_start + len(line) <= start:
-            match = _HEADING.match(line)
-            level = _LEVELS[match.group(1)] if match else 0 if _PART.match(line) else None
-            if level is not None:
-                stack = {held: text for held, text in stack.items() if held < level}
-                stack[level] = " ".join(line.split())
-            line_start += len(line)
-            line = next(lines, None)
+    for index, span in sorted(((i, s) for i, s in enumerate(spans) if len(s) == 3), key=lambda item: item[1][1]):
+        while heading is not None and heading.end() <= span[1]:
+            level = _LEVELS[heading.group(1)] if heading.group(1) else 0
+            stack = {held: text for held, text in stack.items() if held < level}
+            stack[level] = " ".join(heading.group().split())
+            heading = next(headings, None)
         result[index] = " ".join(stack[level] for level in sorted(stack))
     return result
 

@@ -196,16 +196,20 @@ def _article_document(doc: Document, day: date) -> dict[str, Any]:
     return {name: fields[name] for name in ("id", "title", "status", "status_label", "level", "issuers", "publish_date")}
 
 
-def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
+def articles_response(store: Store, q: str, request: SearchRequest, passage_length: int | None = None) -> dict[str, Any]:
     """Run an article search and return the response body of `GET /api/v1/articles`: the
-    article a query cites first (`民法典第1062条`), then the articles that answer it."""
+    article a query cites first (`民法典第1062条`), then the articles that answer it; each
+    article's whole text highlighted, or, given `passage_length`, the passage around its
+    matched words (the search page shows passages)."""
     started = time.perf_counter()
     citation = resolve_citation(store, q, request.valid_on, store.analyzer)
     result = search_articles(store, request)
     results: list[dict[str, Any]] = []
     if citation is not None and citation.law is not None and citation.article is not None and request.page == 1:
         results.append({
-            "number": citation.number, "headings": "", "text_html": highlight(citation.article.text, []),
+            "number": citation.number, "headings": "",
+            "text_html": (snippet(citation.article.text, [], passage_length) if passage_length
+                          else highlight(citation.article.text, [])),
             "document": _article_document(citation.law, request.valid_on), "url": citation.anchor, "score": None,
         })
     for hit in result.hits:
@@ -214,7 +218,8 @@ def articles_response(store: Store, q: str, request: SearchRequest) -> dict[str,
         results.append({
             "number": hit.number,
             "headings": hit.headings,
-            "text_html": highlight(hit.text, request.marks),
+            "text_html": (snippet(hit.text, request.marks, passage_length) if passage_length
+                          else highlight(hit.text, request.marks)),
             "document": _article_document(hit.document, request.valid_on),
             "url": hit.url,
             "score": round(hit.coverage, 4),

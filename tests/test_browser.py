@@ -18,10 +18,10 @@ import tempfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pytest
-from support.documents import hostile_documents
+from support.documents import hostile_documents, hostile_law
 from support.paths import ROOT
 from support.servers import ServedApp, StandInServer, free_port
 from support.stores import index_fixtures, indexed_store
@@ -239,6 +239,83 @@ def test_an_article_anchor_scrolls_to_the_article(page, site):
 
 
 
+QUESTION = "申请公开政府信息多久能得到答复？"
+
+
+def test_a_question_shows_related_articles_linking_to_the_marked_article(page, site):
+    page.goto(site["service"] + "/")
+    page.get_by_role("combobox", name="检索词").fill(QUESTION)
+    page.keyboard.press("Enter")
+    heading = page.get_by_role("heading", name="相关法条", level=2)
+    expect(heading).to_be_visible()
+    expect(heading).to_be_focused()  # a screen reader hears the answer first
+    section = page.locator("section.related-articles")
+    articles = section.locator(".article-hit")
+    assert 3 <= articles.count() <= 5
+    # above the documents, each with its law, status and a highlighted passage
+    assert section.bounding_box()["y"] < page.locator("#results-heading").bounding_box()["y"]
+    for item in articles.all():
+        assert re.search(r"第[一二三四五六七八九十百千零]+条$", item.locator("h3 a").inner_text())
+        assert item.locator(".badge").inner_text() == "现行有效"
+    assert section.locator(".snippet mark").count() >= 3
+    # every document result lists where it answers
+    expect(page.locator(".result .result-articles a").first).to_be_visible()
+    _screenshot(page, "search-question.png")
+    link = articles.filter(has_text="中华人民共和国政府信息公开条例").first.locator("h3 a")
+    number = link.inner_text().split()[-1]
+    link.click()
+    page.wait_for_url(re.compile(r"/documents/[^/#]+#"))
+    expect(page.locator("h1")).to_have_text("中华人民共和国政府信息公开条例")
+    article = page.locator(f'section.article[id="{number}"]')
+    expect(article).to_be_in_viewport()
+    expect(article).to_have_attribute("aria-current", "location")
+    expect(article).to_be_focused()
+    marked = article.evaluate("node => getComputedStyle(node).backgroundColor")
+    other = page.locator("section.article:not([aria-current])").first.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert marked != other, (marked, other)
+    assert page.locator("section.article[aria-current]").count() == 1
+    _screenshot(page, "document-linked-article.png")
+    # the keyboard continues from the article: Tab reaches a link after it
+    page.keyboard.press("Tab")
+    after = page.evaluate("document.activeElement.compareDocumentPosition(document.querySelector(`[aria-current]`))")
+    assert after & 2, "the focus went before the article"  # DOCUMENT_POSITION_PRECEDING: the article is before
+    # another article's own link moves the mark
+    page.locator('section.article[id="第一条"] a.anchor').click()
+    expect(page.locator('section.article[id="第一条"]')).to_have_attribute("aria-current", "location")
+    assert page.locator("section.article[aria-current]").count() == 1
+
+
+def test_related_articles_fit_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site["service"] + "/?" + urlencode({"q": QUESTION}))
+    expect(page.locator("section.related-articles .article-hit").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    _screenshot(page, "search-question-mobile.png")
+    context.close()
+
+
+def test_a_keyword_query_shows_no_related_articles(page, site):
+    page.goto(site["service"] + "/?q=政务公开")
+    expect(page.locator(".result-title").first).to_be_visible()
+    expect(page.get_by_role("heading", name="相关法条")).to_have_count(0)
+
+
+def test_related_articles_are_rendered_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site["service"] + "/?" + urlencode({"q": QUESTION}))
+    expect(page.locator("section.related-articles .article-hit").first).to_be_visible()
+    link = page.locator("section.related-articles h3 a").first
+    number = link.inner_text().split()[-1]
+    link.click()
+    article = page.locator(f'section.article[id="{number}"]')
+    expect(article).to_be_in_viewport()
+    assert article.evaluate("node => node.matches(':target')")  # marked by CSS alone
+    context.close()
+
+
 def _paragraph_boxes(page, article_id: str) -> tuple[dict, list[dict]]:
     article = page.locator(f'section.article[id="{article_id}"]')
     article.scroll_into_view_if_needed()
@@ -315,6 +392,64 @@ def test_the_widget_works_on_an_allowed_portal_and_talks_only_to_its_endpoint(pa
     assert "深圳" in page.locator("h1").inner_text()
 
 
+def test_the_widget_shows_related_articles_for_a_question(page, site):
+    page.goto(site["allowed_portal"] + "/")
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially(QUESTION, delay=20)
+    widget = page.locator("policy-search-box")
+    group = widget.get_by_role("group", name="相关法条")
+    expect(group).to_be_visible()
+    rows = group.get_by_role("option")
+    assert 1 <= rows.count() <= 3
+    for row in rows.all():
+        href = row.get_attribute("href")
+        assert href.startswith(site["service"] + "/documents/") and "#%E7%AC%AC" in href, href  # #第…条
+        assert re.search(r"第[一二三四五六七八九十百千零]+条", row.locator(".title").inner_text())
+        assert row.locator(".badge").inner_text() == "现行有效"
+    assert group.locator("mark").count() >= 1
+    documents = widget.get_by_role("group", name="相关文件").get_by_role("option")
+    expect(documents.first).to_be_visible()
+    expect(widget.locator(".status")).to_contain_text("相关法条")
+    _screenshot(page, "widget-question.png")
+    # the first option is the first article; Enter opens it, marked, on the service's page
+    box.press("ArrowDown")
+    expect(rows.first).to_have_attribute("aria-selected", "true")
+    number = unquote(rows.first.get_attribute("href").split("#", 1)[1])
+    box.press("Enter")
+    page.wait_for_url(site["service"] + "/documents/**")
+    expect(page.locator(f'section.article[id="{number}"]')).to_have_attribute("aria-current", "location")
+
+
+def test_a_cited_article_comes_first_on_the_page_and_in_the_widget(page, site):
+    page.goto(site["service"] + "/?" + urlencode({"q": "民法典第1062条"}))
+    cited = page.get_by_role("region", name="引用的条文")
+    link = cited.get_by_role("link", name="中华人民共和国民法典 第一千零六十二条")
+    expect(link).to_be_visible()
+    expect(cited.locator(".badge")).to_have_text("现行有效")
+    link.click()
+    expect(page.locator('section.article[id="第一千零六十二条"]')).to_have_attribute("aria-current", "location")
+
+    page.goto(site["service"] + "/?" + urlencode({"q": "民法典第9999条"}))
+    expect(page.get_by_role("region", name="未找到引用的条文")).to_contain_text("没有第九千九百九十九条")
+
+    page.goto(site["allowed_portal"] + "/")
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially("个保法第13条", delay=20)
+    first = page.locator("policy-search-box").get_by_role("group", name="相关法条").get_by_role("option").first
+    expect(first.locator(".title")).to_have_text("中华人民共和国个人信息保护法 第十三条")
+    box.fill("")
+    box.press_sequentially("民法典第9999条", delay=20)
+    expect(page.locator("policy-search-box .status")).to_contain_text("没有第九千九百九十九条")
+
+
+def test_the_widget_shows_no_article_rows_for_keywords(page, site):
+    page.goto(site["allowed_portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政务公开", delay=20)
+    widget = page.locator("policy-search-box")
+    expect(widget.get_by_role("option").first).to_be_visible()
+    expect(widget.get_by_role("group")).to_have_count(0)
+
+
 def test_the_widget_is_refused_on_a_portal_outside_the_allow_list(page, site):
     refused: list[str] = []
     page.on("requestfailed", lambda request: refused.append(request.url))
@@ -333,7 +468,8 @@ def _violations(results) -> list[tuple[str, str, list]]:
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
-@pytest.mark.parametrize("path", ["/?q=政府信息公开", "/?q=专利法实施细则&current=true", "/documents/{first}"])
+@pytest.mark.parametrize("path", ["/?q=政府信息公开", "/?q=专利法实施细则&current=true", "/documents/{first}",
+                                  f"/?q={QUESTION}", "/documents/{first}#第三条"])
 def test_pages_meet_wcag_aa_as_checked_by_axe(page, site, path):
     """axe-core's WCAG 2.1 A/AA rules: labels, contrast, landmarks, ARIA, language."""
     from axe_playwright_python.sync_playwright import Axe
@@ -349,8 +485,12 @@ def test_the_widget_meets_wcag_aa_as_checked_by_axe(page, site):
     from axe_playwright_python.sync_playwright import Axe
 
     page.goto(site["allowed_portal"] + "/")
-    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政策解读", delay=20)
+    box = page.get_by_role("combobox", name="搜索政策文件")
+    box.press_sequentially("政策解读", delay=20)
     expect(page.locator("policy-search-box").get_by_role("option").first).to_be_visible()
+    assert _violations(Axe().run(page, context="policy-search-box", options=WCAG_AA)) == []
+    box.fill(QUESTION)  # with the 相关法条 group
+    expect(page.locator("policy-search-box").get_by_role("group", name="相关法条")).to_be_visible()
     assert _violations(Axe().run(page, context="policy-search-box", options=WCAG_AA)) == []
 
 
@@ -429,7 +569,7 @@ def hostile_site(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The service over documents whose every field holds markup, and a portal for it."""
     portal_port = free_port()
     store = SQLiteStore(tmp_path_factory.mktemp("hostile") / "hostile.db")
-    Indexer(store, progress=False).index_documents(hostile_documents())
+    Indexer(store, progress=False).index_documents([*hostile_documents(), hostile_law()])
     app = create_app(Settings(cors_origins=f"http://127.0.0.1:{portal_port}"), store=store)
     with ServedApp(app) as service, _Portal(service.url, portal_port):
         yield {"service": service.url, "portal": f"http://127.0.0.1:{portal_port}"}
@@ -449,6 +589,25 @@ def test_hostile_documents_stay_text_in_the_widget(page, hostile_site):
     assert any("<script>" in title and "onerror" in title for title in titles), titles
     assert page.locator("policy-search-box .title img, policy-search-box .title script").count() == 0
     assert page.locator("policy-search-box .title mark").count() >= 1
+    _nothing_ran(page)
+
+
+def test_hostile_articles_stay_text_in_the_widget_and_on_the_pages(page, hostile_site):
+    page.goto(hostile_site["portal"] + "/")
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("经营者的债务由谁承担？", delay=20)
+    rows = page.locator("policy-search-box").get_by_role("group", name="相关法条").get_by_role("option")
+    expect(rows.first).to_be_visible()
+    assert "<script>" in rows.first.locator(".title").inner_text()
+    assert "<script>" in rows.first.locator(".passage").inner_text()
+    assert page.locator("policy-search-box .passage mark").count() >= 1
+    assert page.locator("policy-search-box img, policy-search-box script").count() == 0
+    _nothing_ran(page)
+    page.goto(hostile_site["service"] + "/?" + urlencode({"q": "经营者的债务由谁承担？"}))
+    related = page.locator("section.related-articles .article-hit")
+    expect(related.first).to_contain_text("<script>")
+    assert page.locator(".related-articles img, .related-articles script, .result-articles img").count() == 0
+    related.first.locator("h3 a").click()
+    expect(page.locator('section.article[id="第一条"]')).to_have_attribute("aria-current", "location")
     _nothing_ran(page)
 
 

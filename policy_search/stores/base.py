@@ -130,33 +130,34 @@ def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[Artic
     would cost a second pass over the text). The text of an article that is not a slice of
     the body is segmented on its own and its tokens follow the body's. Deterministic, so that
     a store can make the tokens again from what it stores (to take them back)."""
-    pieces: list[bytes] = []
-    length = 0
-    token_spans: list[tuple[int, int]] = [(0, 0)] * len(spans)
-
-    def add(text: str) -> tuple[int, int]:
-        nonlocal length
-        tokens = analyzer.index_text(text).encode("utf-8")
-        if not tokens:
-            return length, length
-        if pieces:
-            length += 1  # the space between pieces
-        pieces.append(tokens)
-        start = length
-        length += len(tokens)
-        return start, length
-
+    # the body's pieces: between articles, and each article that is a slice of it
+    bounds: list[tuple[int, int]] = []
+    article_piece: dict[int, int] = {}  # article index -> its piece
     position = 0
     for index, span in enumerate(spans):
         if len(span) == 3:
             if span[1] > position:
-                add(body[position : span[1]])
-            token_spans[index] = add(body[span[1] : span[2]])
+                bounds.append((position, span[1]))
+            article_piece[index] = len(bounds)
+            bounds.append((span[1], span[2]))
             position = span[2]
-    add(body[position:])
-    for index, span in enumerate(spans):
-        if len(span) == 2:
-            token_spans[index] = add(span[1])
+    bounds.append((position, len(body)))
+    texts = analyzer.index_pieces(body, bounds)
+    texts += [analyzer.index_text(span[1]) for span in spans if len(span) == 2]
+    pieces: list[bytes] = []
+    piece_spans: list[tuple[int, int]] = []
+    length = 0
+    for text in texts:
+        tokens = text.encode("utf-8")
+        if tokens and pieces:
+            length += 1  # the space between pieces
+        if tokens:
+            pieces.append(tokens)
+        piece_spans.append((length, length + len(tokens)))
+        length += len(tokens)
+    off_body = iter(range(len(bounds), len(texts)))
+    token_spans = [piece_spans[article_piece[index]] if len(span) == 3 else piece_spans[next(off_body)]
+                   for index, span in enumerate(spans)]
     headings = article_headings(body, spans) if spans else []
     heading_tokens = {text: analyzer.index_text(text) for text in dict.fromkeys(headings)}
     articles = [

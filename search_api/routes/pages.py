@@ -6,6 +6,7 @@ link to a query works without JavaScript; `static/search.js` only makes them qui
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -19,16 +20,21 @@ from policy_search import search as search_service
 from policy_search.fields import all_fields, default_facets, field_names
 from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
-from policy_search.store_query import MAX_RESULT_WINDOW, Sort, parse_day
+from policy_search.store_query import MAX_RESULT_WINDOW, SearchRequest, Sort, parse_day
+from policy_search.stores import Store
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
 from search_api.limits import rate_limit
+from search_api.recording import record_search
 from search_api.rendering import error_page, templates
 from search_api.routes.documents import DocId
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 10
+# The articles shown above the documents when the query is a question ("相关法条").
+RELATED_ARTICLES = 5
+RELATED_PASSAGE_LENGTH = 120
 SORT_LABELS = {
     Sort.RELEVANCE: "按相关度", Sort.DATE: "发布日期（由新到旧）",
     Sort.DATE_ASC: "发布日期（由旧到新）", Sort.EFFECTIVE: "施行日期（由新到旧）",
@@ -106,6 +112,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
     context: dict[str, Any] = {
         "form": form, "facet_titles": _facet_titles(), "sort_labels": {s.value: label for s, label in SORT_LABELS.items()},
         "result": None, "error": None, "page_url": lambda **changes: _page_url(form, **changes),
+        "related_articles": [],
     }
     status_code = 200
     try:
@@ -120,10 +127,24 @@ def search_page(request: Request, store: StoreDep) -> Response:
         status_code = 400
     else:
         result = search_service.search_response(store, form["q"], search_request)
+        record_search(request, form["q"], search_request, result, source="page")
         last_page = max(1, -(-result["total"] // PAGE_SIZE))
-        context.update(result=result,
+        context.update(result=result, related_articles=_related_articles(store, form, search_request, result),
                        pages=_pages(search_request.page, min(last_page, MAX_RESULT_WINDOW // PAGE_SIZE)))
     return templates.TemplateResponse(request, "search.html", context, status_code=status_code)
+
+
+def _related_articles(store: Store, form: dict[str, Any], search: SearchRequest,
+                      result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The best articles in force for a question, with the page's filters and dates ("相关法条"),
+    on its first page: a keyword query is answered by the documents themselves."""
+    if not result["question"] or result["page"] != 1:
+        return []
+    request = search_service.make_article_request(form["q"], size=RELATED_ARTICLES, filters=form["filters"],
+                                                  analyzer=store.analyzer)
+    request = replace(request, date_from=search.date_from, date_to=search.date_to)
+    response = search_service.articles_response(store, form["q"], request, passage_length=RELATED_PASSAGE_LENGTH)
+    return list(response["results"])[:RELATED_ARTICLES]  # a cited article comes on top of them
 
 
 def _text_parts(body: str, articles: list[dict[str, str]]) -> list[dict[str, str]]:

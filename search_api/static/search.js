@@ -42,7 +42,8 @@
       if (push) history.pushState(null, "", url);
       const target = focusKey && fresh.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
       if (target) target.focus();
-      else document.getElementById("results-heading")?.focus();
+      // the first heading of what came: the articles that answer a question come first
+      else (document.getElementById("articles-heading") || document.getElementById("results-heading"))?.focus();
     } catch (error) {
       if (error.name !== "AbortError") window.location.href = url; // let the server page show it
     }

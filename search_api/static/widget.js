@@ -34,6 +34,11 @@
     mark { background: var(--ps-mark, #fff3b0); color: inherit; }
     .status { font-size: .85em; color: var(--ps-muted, #57606a); min-height: 1.2em; margin: .3rem 0 0; }
     .more { font-size: .85em; color: var(--_accent); }
+    .group-label { display: block; padding: .3rem .7rem; font-size: .8em; font-weight: 600; color: var(--ps-muted, #57606a);
+      background: color-mix(in srgb, var(--_border) 35%, transparent); }
+    li[role="group"] > ul { margin: 0; border: 0; border-radius: 0; }
+    .passage { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+      font-size: .85em; margin-top: .15rem; }
     .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }`;
 
   // A constructed stylesheet, not a <style> element: a portal whose Content-Security-Policy
@@ -63,6 +68,16 @@
       mark.textContent = text;
       return [mark];
     });
+  }
+
+  // At most this many articles (相关法条) above the documents when the query is a question.
+  const ARTICLES = 3;
+
+  function element(tag, className, ...children) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    node.append(...children);
+    return node;
   }
 
   class PolicySearchBox extends HTMLElement {
@@ -131,42 +146,89 @@
         return;
       }
       if (ticket !== this.asked) return; // a newer query has been typed
-      this.show(body.results, body.total ? `共找到 ${body.total} 件，显示前 ${body.results.length} 件。` : "没有找到相关文件。");
+      // A cited article (民法典第1062条) comes first among the articles; a citation of one the
+      // law lacks is said so.
+      const cited = body.citation;
+      const articles = body.question || (cited && cited.found) ? await this.articles(q) : [];
+      if (ticket !== this.asked) return;
+      const found = body.total ? `共找到 ${body.total} 件，显示前 ${body.results.length} 件。` : "没有找到相关文件。";
+      const note = cited && !cited.found ? `${cited.message}。` : "";
+      this.show(body.results, note + (articles.length ? `相关法条 ${articles.length} 条；` : "") + found, articles);
       this.more.hidden = body.total <= body.results.length;
       this.more.href = `${this.endpoint}/?${this.query(q)}`;
       this.dispatchEvent(new CustomEvent("policy-search-results", { detail: { query: q, total: body.total } }));
     }
 
-    show(results, message) {
-      this.results = results;
+    // The best articles in force for a question, with the widget's restrictions; none when
+    // the article search cannot be reached (the documents are still shown).
+    async articles(q) {
+      try {
+        const response = await fetch(`${this.endpoint}/api/v1/articles?${this.query(q, ARTICLES)}`,
+                                     { headers: { Accept: "application/json" } });
+        if (!response.ok) return [];
+        return (await response.json()).results.slice(0, ARTICLES);
+      } catch (error) {
+        return [];
+      }
+    }
+
+    show(results, message, articles = []) {
+      this.results = [...articles, ...results];
       this.active = -1;
       this.status.textContent = message;
       this.more.hidden = true;
-      this.input.setAttribute("aria-expanded", String(results.length > 0));
+      this.input.setAttribute("aria-expanded", String(this.results.length > 0));
       this.input.removeAttribute("aria-activedescendant");
-      this.list.replaceChildren(...results.map((hit, i) => {
-        const item = document.createElement("li");
-        item.setAttribute("role", "none");
-        item.setAttribute("part", "result");
-        const anchor = document.createElement("a"); // the option itself: no control nested in another
-        anchor.id = `r${i}`;
-        anchor.setAttribute("role", "option");
-        anchor.setAttribute("aria-selected", "false");
-        anchor.href = this.link(hit.id);
-        anchor.tabIndex = -1;
-        const title = document.createElement("span");
-        title.className = "title";
-        title.append(...markedText(hit.title_html));
-        const meta = document.createElement("span");
-        meta.className = "meta";
-        const badge = document.createElement("span");
-        badge.className = "badge";
-        badge.textContent = hit.status_label;
-        meta.append(badge, [hit.issuers.join("、"), hit.doc_number, hit.publish_date].filter(Boolean).join(" · "));
-        anchor.append(title, meta);
-        item.append(anchor);
-        return item;
-      }));
+      const documentRows = results.map((hit, i) => this.documentRow(hit, articles.length + i));
+      if (!articles.length) { this.list.replaceChildren(...documentRows); return; }
+      // Articles and documents as two labelled groups of options, the articles first.
+      this.list.replaceChildren(
+        this.group("g-articles", "相关法条", articles.map((hit, i) => this.articleRow(hit, i))),
+        this.group("g-documents", "相关文件", documentRows));
+    }
+
+    group(id, label, rows) {
+      const heading = element("span", "group-label", label);
+      heading.id = id;
+      const item = element("li", "", heading, element("ul", "", ...rows));
+      item.setAttribute("role", "group");
+      item.setAttribute("aria-labelledby", id);
+      item.lastChild.setAttribute("role", "none");
+      return item;
+    }
+
+    option(index, href, ...content) {
+      const item = document.createElement("li");
+      item.setAttribute("role", "none");
+      item.setAttribute("part", "result");
+      const anchor = element("a", "", ...content); // the option itself: no control nested in another
+      anchor.id = `r${index}`;
+      anchor.setAttribute("role", "option");
+      anchor.setAttribute("aria-selected", "false");
+      anchor.href = href;
+      anchor.tabIndex = -1;
+      item.append(anchor);
+      return item;
+    }
+
+    documentRow(hit, index) {
+      const title = element("span", "title", ...markedText(hit.title_html));
+      const meta = element("span", "meta", element("span", "badge", hit.status_label),
+                           [hit.issuers.join("、"), hit.doc_number, hit.publish_date].filter(Boolean).join(" · "));
+      return this.option(index, this.link(hit.id), title, meta);
+    }
+
+    // An article links to its anchor on the service's document page (a portal's own pages
+    // hold no article anchors): its law, number and status, and the passage that matched.
+    articleRow(hit, index) {
+      const law = hit.document;
+      const href = `${this.endpoint}/documents/${encodeURIComponent(law.id)}#${encodeURIComponent(hit.number)}`;
+      const title = element("span", "title", `${law.title} ${hit.number}`);
+      const meta = element("span", "meta", element("span", "badge", law.status_label), hit.headings || "");
+      const passage = element("span", "meta passage", ...markedText(hit.text_html));
+      const row = this.option(index, href, title, meta, passage);
+      row.setAttribute("part", "result article");
+      return row;
     }
 
     key(event) {

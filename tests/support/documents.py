@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_search.schema import Document
+from policy_search.schema import Article, Document
 
 
 def law(id: str, published: str, effective: str, number: str, body: str) -> Document:
@@ -85,3 +85,13 @@ def hostile_documents() -> list[Document]:
         Document(id="good-url", title="关于政务公开来源链接的通知", body="政务公开",
                  source_url="https://www.example.gov.cn/zwgk/1.html?a=1&b=2"),
     ]
+
+
+def hostile_law() -> Document:
+    """A law whose title, headings and articles hold markup: its articles are found by the
+    question 经营者的债务由谁承担？ (for 相关法条 on the pages and in the widget)."""
+    body = f"第一章 总则{PAYLOAD}\n第一条 经营者的债务{PAYLOAD}由经营者承担。\n第二条 本法自公布之日起施行。"
+    return Document(id="hostile-law", title=f"某经营者条例{PAYLOAD}", issuers=["某市人民代表大会"], level="地方性法规",
+                    publish_date=date(2021, 3, 1), body=body,
+                    articles=[Article(number="第一条", text=f"经营者的债务{PAYLOAD}由经营者承担。"),
+                              Article(number="第二条", text="本法自公布之日起施行。")])

@@ -209,10 +209,18 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, l
     if request.doc_ids:
         where += f" AND d.id IN ({marks_for(list(request.doc_ids))})"
         params = [*params, *request.doc_ids]
-    expression = match_expression(replace(request, scope=Scope.ALL))
     matches = ("FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
                f" JOIN documents d ON d.rowid = a.doc_rowid WHERE articles_fts MATCH ? AND {where}")
-    total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
+    total = 0
+    if request.any_terms and len(request.terms) > 1:
+        # The articles holding every term, where there are enough of them: they cover the
+        # question best (coverage ranks first), and far fewer matches are scored than with
+        # any term (two common words: ~2,000 articles instead of ~20,000 at 10,000 documents).
+        expression = match_expression(replace(request, scope=Scope.ALL, any_terms=False))
+        total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
+    if total < request.offset + request.size:
+        expression = match_expression(replace(request, scope=Scope.ALL))
+        total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
     if not total:
         return 0, []
     sql = (f"SELECT a.doc_rowid, a.ordinal, a.number, a.headings, bm25(articles_fts, ?, ?, ?) AS rank {matches}"

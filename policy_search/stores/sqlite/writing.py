@@ -27,7 +27,10 @@ FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAS
 FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
                    " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
 VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
-ARTICLE_INSERT = "INSERT INTO articles (doc_rowid, ordinal, number, headings) VALUES (?, ?, ?, ?)"
+ARTICLE_INSERT = "INSERT INTO articles (rowid, doc_rowid, ordinal, number, headings) VALUES (?, ?, ?, ?, ?)"
+# An article's rowid is its document's and its place: known before it is written, so that
+# a document's articles and their tokens go in with one statement each.
+ARTICLES_PER_DOCUMENT = 1 << 16
 ARTICLE_FULLTEXT_INSERT = "INSERT INTO articles_fts (rowid, title, headings, text) VALUES (?, CAST(? AS TEXT), ?, ?)"
 ARTICLE_FULLTEXT_DELETE = ("INSERT INTO articles_fts (articles_fts, rowid, title, headings, text)"
                            " VALUES ('delete', ?, CAST(? AS TEXT), ?, ?)")
@@ -73,12 +76,19 @@ def insert_document(cursor: sqlite3.Cursor, record: IndexRecord, row: tuple, val
     insert_articles(cursor, rowid, record.title_tokens, record.body_tokens, record.articles)
 
 
+def article_rowid(doc_rowid: int, ordinal: int) -> int:
+    return doc_rowid * ARTICLES_PER_DOCUMENT + ordinal
+
+
 def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens: bytes, body_tokens: bytes,
                     articles: list[ArticleTokens]) -> None:
-    for ordinal, article in enumerate(articles):
-        cursor.execute(ARTICLE_INSERT, (doc_rowid, ordinal, article.number, article.headings))
-        cursor.execute(ARTICLE_FULLTEXT_INSERT,
-                       (cursor.lastrowid, title_tokens, article.heading_tokens, article.tokens(body_tokens)))
+    assert doc_rowid is not None
+    articles = articles[:ARTICLES_PER_DOCUMENT]
+    rowids = [article_rowid(doc_rowid, ordinal) for ordinal in range(len(articles))]
+    cursor.executemany(ARTICLE_INSERT, [(rowid, doc_rowid, ordinal, article.number, article.headings)
+                                        for ordinal, (rowid, article) in enumerate(zip(rowids, articles, strict=True))])
+    cursor.executemany(ARTICLE_FULLTEXT_INSERT, [(rowid, title_tokens, article.heading_tokens, article.tokens(body_tokens))
+                                                 for rowid, article in zip(rowids, articles, strict=True)])
 
 
 def stored_tokens(analyzer: Analyzer, title: str, body: str, spans_json: str) -> DocumentTokens:
@@ -96,16 +106,14 @@ def delete_ids(cursor: sqlite3.Cursor, ids: list[str], analyzer: Analyzer) -> No
     rebuilt = False
     for rowid, title, body, spans_json, digest in rows:
         tokens = stored_tokens(analyzer, title, body, spans_json)
-        article_rows = cursor.execute("SELECT rowid FROM articles WHERE doc_rowid = ? ORDER BY ordinal",
-                                      (rowid,)).fetchall()
         cursor.execute("DELETE FROM document_values WHERE doc_rowid = ?", (rowid,))
         cursor.execute("DELETE FROM articles WHERE doc_rowid = ?", (rowid,))
         cursor.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
         if rebuilt or tokens_digest(tokens.title, tokens.body) == digest:
             cursor.execute(FULLTEXT_DELETE, (rowid, tokens.title, tokens.body))
-            for (article_rowid,), article in zip(article_rows, tokens.articles, strict=False):
-                cursor.execute(ARTICLE_FULLTEXT_DELETE, (article_rowid, tokens.title, article.heading_tokens,
-                                                         article.tokens(tokens.body)))
+            cursor.executemany(ARTICLE_FULLTEXT_DELETE, [
+                (article_rowid(rowid, ordinal), tokens.title, article.heading_tokens, article.tokens(tokens.body))
+                for ordinal, article in enumerate(tokens.articles[:ARTICLES_PER_DOCUMENT])])
         else:
             # The text no longer segments into the tokens indexed for it (another
             # dictionary or jieba version): those tokens cannot be taken back one
