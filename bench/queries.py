@@ -56,7 +56,8 @@ from policy_search import search as search_service  # noqa: E402
 from policy_search.fields import field_names  # noqa: E402
 from policy_search.stores import open_store  # noqa: E402
 
-DEFAULT_PATHS = [ROOT.parent / "shared" / "corpus" / "lawrefbook", ROOT / "fixtures"]
+# fixtures first: their cut-down Civil Code has the corpus Code's id, and the last written wins
+DEFAULT_PATHS = [ROOT / "fixtures", ROOT.parent / "shared" / "corpus" / "lawrefbook"]
 RELEVANCE_QUERIES = ROOT / "bench" / "relevance" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results"
 T = TypeVar("T")

@@ -11,8 +11,9 @@ with --reuse DIR while the corpus and the last commit of the project's code are 
 
 1. The questions (questions.jsonl, issue 13), each asked as a citizen types it:
    - policy-search: documents by `ranked_search(store, make_request(q, current=True))`,
-     articles by `policy_search.articles.search_articles` with the same request (reported
-     as not available where that module is missing);
+     articles by `policy_search.articles.search_articles` with the request of
+     `GET /api/v1/articles` (`make_article_request`; reported as not available where that
+     module is missing);
    - bm25-articles-jieba: plain BM25 over every article of the versions in force (baselines.py);
    - es-cjk-match: Elasticsearch with the `cjk` analyzer's tokens and a `match` (OR) query,
      over the same articles, and over the same documents whole for document hit@10.
@@ -70,7 +71,7 @@ from baselines import ArticleUnit, BM25Articles, CjkIndex, article_units, cjk_bi
 from indexer import Indexer  # noqa: E402
 from policy_search.documents import NoVersionInForce, current_document  # noqa: E402
 from policy_search.schema import Document, make_id  # noqa: E402
-from policy_search.search import make_request, ranked_search  # noqa: E402
+from policy_search.search import make_article_request, make_request, ranked_search  # noqa: E402
 from policy_search.stores.base import Store  # noqa: E402
 from policy_search.stores.elastic import ElasticsearchStore  # noqa: E402
 from policy_search.stores.sqlite import SQLiteStore  # noqa: E402
@@ -291,8 +292,8 @@ def project_answerer(store: Store) -> Callable[[str], Answer]:
         documents = ranked_search(store, request)
         result = Answer(document_total=documents.total,
                         documents=[document_key(hit.document.source_path or hit.document.id) for hit in documents.hits])
-        if search_articles is not None:
-            articles = search_articles(store, request)
+        if search_articles is not None:  # as GET /api/v1/articles asks (a question read as one)
+            articles = search_articles(store, make_article_request(question, size=TOP, analyzer=store.analyzer))
             result.article_total = articles.total
             result.articles = [(document_key(hit.document.source_path or hit.document.id), hit.number) for hit in articles.hits]
         return result
