@@ -223,10 +223,16 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, l
         total = cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
     if not total:
         return 0, []
-    # the text as a slice of the body (substr counts characters, from 1), not the whole body
-    text = "coalesce(a.text, substr(d.body, a.start + 1, a.end - a.start))"
-    sql = (f"SELECT a.doc_rowid, a.ordinal, a.number, a.headings, {text}, bm25(articles_fts, ?, ?, ?) AS rank"
-           f" {matches} ORDER BY rank, a.doc_rowid, a.ordinal LIMIT ? OFFSET ?")
+    # The page is chosen on rowids and ranks only, then its texts are read: a slice of the
+    # body (substr counts characters, from 1) for every match would read every matching body.
+    sql = (
+        "SELECT a.doc_rowid, a.ordinal, a.number, a.headings,"
+        " coalesce(a.text, substr(d.body, a.start + 1, a.end - a.start)), page.rank FROM ("
+        f" SELECT a.rowid AS rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
+        " ORDER BY rank, a.rowid LIMIT ? OFFSET ?"
+        ") AS page JOIN articles a ON a.rowid = page.rowid JOIN documents d ON d.rowid = a.doc_rowid"
+        " ORDER BY page.rank, a.rowid"
+    )
     rows = cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
     return total, rows
 
