@@ -274,7 +274,10 @@ class ElasticsearchStore(Store):
                   for index in indexes),
                 *({"add": {"index": new[alias], "alias": alias}} for alias in serving)])
         except BaseException:
-            self._delete_indexes(list(new.values()))
+            try:
+                self._delete_indexes(list(new.values()))
+            except StoreError:  # the node is away: the next rebuild deletes them (`_next_version`)
+                pass
             raise
         finally:
             target.close()
