@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from policy_search.stores import IndexRecord, Store
+from policy_search.stores import IndexRecord, Store, StoreUnavailable
 
 # Documents read, segmented and written at a time (a law's text is up to a few hundred KB).
 BATCH_DOCUMENTS = 200
@@ -48,6 +48,8 @@ def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> R
     `after_batch` is called with the number of documents written so far after each batch
     (progress; a test raises from it to fail a rebuild half way). Raises what the store
     raises; the serving index is then the one there was before."""
+    if not store.ready():  # asked first: opening a missing embedded file for writing would make it
+        raise StoreUnavailable("the index does not exist; run `policy-search index` first")
     analyzer = store.analyzer
     report = ReindexReport(fingerprint=analyzer.fingerprint, previous_fingerprint=store.get_meta(SEGMENTATION_META))
     ids = store.ids()

@@ -33,9 +33,13 @@ from analyzers.colloquial import default_colloquial_file, default_question_words
 from analyzers.segment import default_user_dict
 from analyzers.synonyms import default_synonyms_file
 from policy_search.reindex import SEGMENTATION_META
-from policy_search.stores import StoreError
+from policy_search.stores import Store, StoreError
 
 logger = logging.getLogger(__name__)
+
+# After a reload, the store queried before is closed this much later: requests still using
+# it have long finished (they wait for Elasticsearch `es_timeout`, 2 s by default).
+RETIRE_SECONDS = 60.0
 
 FileState = tuple[str, int, int] | tuple[str, None, None]
 
@@ -69,6 +73,7 @@ class LiveWords:
         self.seen = files_state(self.paths)
         self._next_look = time.monotonic() + interval
         self._reloading = threading.Lock()  # one reload at a time
+        self.made: Store | None = None  # the store the last reload made
 
     def look(self, app: FastAPI) -> None:
         """On a request: where it is time, look at the files, and reload in a thread when
@@ -96,9 +101,17 @@ def reload_words(app: FastAPI) -> dict[str, Any]:
             live.seen = state  # read again when it changes again, not on every look
             logger.error("the word files were not reloaded, the words in use stay: %s", error)
             return {"reloaded": False, "error": str(error)}
-        store = app.state.store.with_analyzer(analyzer)
+        previous = app.state.store
+        store = previous.with_analyzer(analyzer)
         app.state.store = store
         live.seen = state
+        # The store of an earlier reload has its connections (a client's pool) closed; the
+        # one the app was made with belongs to whoever made it.
+        retired, live.made = (previous if previous is live.made else None), store
+    if retired is not None:
+        retire = threading.Timer(RETIRE_SECONDS, retired.close)
+        retire.daemon = True
+        retire.start()
     try:
         indexed = store.get_meta(SEGMENTATION_META)
     except StoreError:  # the store is away: the words are in use all the same

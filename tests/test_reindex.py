@@ -207,3 +207,10 @@ def test_the_reindex_command_reports_the_documents_whose_tokens_changed(filled_s
     assert report["documents"] == filled_store.count()
     assert WETLAND.id in report["changed"] and report["changed_count"] == len(report["changed"])
     assert found(filled_store.with_analyzer(Analyzer(AnalyzerConfig(user_dicts=(dictionary,)))), NEW_WORD) == [WETLAND.id]
+
+
+def test_reindex_of_an_index_that_does_not_exist_says_so_and_makes_nothing(tmp_path, capsys):
+    missing = tmp_path / "missing.db"
+    assert cli.main(["reindex", "--store", f"sqlite:///{missing}"]) == 3
+    assert "run `policy-search index` first" in capsys.readouterr().err
+    assert not missing.exists()
