@@ -23,14 +23,15 @@ def parse_json_feed(path: Path) -> list[Document]:
         # lines end at "\n" only: U+2028 and U+2029 may stand raw inside JSON strings
         for number, line in enumerate(text.split("\n"), 1):
             if line.strip():
-                records.append(_load(line, f"line {number}"))
+                records.append(load_json(line, f"line {number}"))
     else:
-        data = _load(text, "file")
+        data = load_json(text, "file")
         records = data if isinstance(data, list) else [data]
     return [record_to_document(record, path, position) for position, record in enumerate(records, 1)]
 
 
-def _load(text: str, where: str):
+def load_json(text: str, where: str):
+    """JSON text as data, or a ParseError saying what is wrong and where."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -82,13 +82,18 @@ class Indexer:
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
+        return self.index_records((IndexRecord.of(doc, self.store.analyzer) for doc in documents), summary)
+
+    def index_records(self, records: Iterable[IndexRecord], summary: IndexSummary | None = None) -> IndexSummary:
+        """Index documents segmented already (`IndexRecord.of`), as one run: a refused
+        document is a failure named by its id."""
         summary = summary or IndexSummary()
         run = RunWriter(self.store)
         with self._failing_as_run(summary, run):
             interrupted = self._open(summary)
             with self.store.bulk():
-                for position, doc in enumerate(documents):
-                    run.add([IndexRecord.of(doc, self.store.analyzer)], position)
+                for position, record in enumerate(records):
+                    run.add([record], position)
                 run.flush()
                 summary.failed += run.take_rejected({})
                 run.count_into(summary)

@@ -422,17 +422,22 @@ _LEVEL_BY_NUMBER = (
 
 
 def parse_portal_html(path: Path) -> list[Document]:
-    text = read_text(path)
+    return [read_page(read_text(path), path)]
+
+
+def read_page(text: str, path: Path, url: str | None = None) -> Document:
+    """`page_document`, with whatever error a page shaped as no page should be causes as a
+    ParseError: reported with the file (or the request), never a crash of the run."""
     try:
-        return [page_document(text, path)]
+        return page_document(text, path, url)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError) as error:
-        # a page shaped as no page should be: reported with the file, never a crash of the run
         raise ParseError(f"cannot read the page ({type(error).__name__}: {error})") from None
 
 
-def page_document(text: str, path: Path) -> Document:
+def page_document(text: str, path: Path, url: str | None = None) -> Document:
     """The record a portal page gives (ParseError when it gives none, NotADocument for a
-    column list page)."""
+    column list page). `url`: where the page is published, when the sender knows it (a CMS
+    pushing the page): it wins over the page's own Url meta tag or canonical link."""
     if not re.search(r"<(html|body|div|p|table)\b", text[:20000], re.I):
         raise ParseError("not an HTML page")
     try:
@@ -445,7 +450,8 @@ def page_document(text: str, path: Path) -> Document:
     meta = _meta(root)
     script_status = _script_status(root)
     icon_dates = _icon_dates(root)
-    links = _labelled_links(root, _source_url(root, meta))
+    source_url = url or _source_url(root, meta)
+    links = _labelled_links(root, source_url)
     etree.strip_elements(root, *_NOT_TEXT, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     lines = _lines(body_element)
     site = place_of(meta.get("sitename", "")) if meta.get("sitename") else None
@@ -497,7 +503,6 @@ def page_document(text: str, path: Path) -> Document:
     _validity(fields, script_status, document_text, special["expiry_date"], body_lines)
 
     kind = _kind(title, meta, lines, fields, signed_by)
-    source_url = _source_url(root, meta)
     region = _region(issuers, fields.get("doc_number"), site)
     if kind is Kind.POLICY and not fields.get("level"):  # a labelled 效力等级 stands
         fields["level"] = _level(fields.get("doc_number"), meta, lines[:start])

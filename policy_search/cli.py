@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -15,9 +16,11 @@ from indexer.files import PARSERS, prepare_file
 from policy_search import __version__, documents
 from policy_search import search as search_service
 from policy_search.fields import all_fields, field_names
+from policy_search.keys import KeyStore, KeysUnavailable, Scope
 from policy_search.schema import public_fields
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
+from policy_search.stats import SearchStats
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -79,7 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="print the record a file gives (JSON), without indexing it")
     inspect.add_argument("paths", nargs="+", metavar="PAGE")
+    _add_keys_parser(commands)
+
+    stats = commands.add_parser("stats", help="what citizens searched for: top queries, queries with no result")
+    stats.add_argument("--days", type=_whole_number(1), default=30, help="the last N days (default 30)")
+    stats.add_argument("--limit", type=_whole_number(1), default=20, help="queries per list (default 20)")
+    stats.add_argument("--stats-file", help="default: $POLICY_SEARCH_STATS_FILE or var/policy-search-stats.db")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
+
+
+def _add_keys_parser(commands) -> None:
+    keys = commands.add_parser("keys", help="API keys of the write API, and its audit log")
+    keys.add_argument("--keys-file", help="the keys file (default: $POLICY_SEARCH_KEYS_FILE or var/policy-search-keys.db)")
+    actions = keys.add_subparsers(dest="keys_command", required=True)
+    create = actions.add_parser("create", help="make a key and print it (once: it is stored only hashed)")
+    create.add_argument("--scope", choices=[scope.value for scope in Scope], required=True,
+                        help="write: put and delete documents; admin: that and administration")
+    create.add_argument("--issuer", help="only documents naming this issuer (e.g. 莆田市人民政府办公室)")
+    create.add_argument("--note", help="what the key is for (shown by `keys list`)")
+    actions.add_parser("list", help="the keys: id, scope, issuer, created, revoked")
+    revoke = actions.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id", metavar="ID")
+    audit = actions.add_parser("audit", help="the audit log of writes, newest first")
+    audit.add_argument("--key", dest="key_id", help="only this key's writes")
+    audit.add_argument("--limit", type=_whole_number(1), default=50)
+    audit.add_argument("--json", action="store_true", help="one JSON object a line")
 
 
 def _whole_number(minimum: int, maximum: int | None = None):
@@ -236,10 +264,58 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    keys = KeyStore(args.keys_file or get_settings().keys_file)
+    if args.keys_command == "create":
+        key, token = keys.create(Scope(args.scope), args.issuer, args.note)
+        print(token)
+        issuer = f", issuer {key.issuer}" if key.issuer else ""
+        print(f"key {key.id}: scope {key.scope.value}{issuer}. It is shown only now: keep it safe.", file=sys.stderr)
+        return 0
+    if args.keys_command == "list":
+        for key in keys.all():
+            state = f"revoked {key.revoked}" if key.revoked else "active"
+            print("\t".join([key.id, key.scope.value, key.issuer or "(any issuer)", key.created, state, key.note or ""]))
+        return 0
+    if args.keys_command == "revoke":
+        revoked = keys.revoke(args.key_id)
+        if revoked is None:
+            print(f"policy-search: no key {args.key_id!r}", file=sys.stderr)
+            return 1
+        print(f"key {revoked.id} revoked on {revoked.revoked}")
+        return 0
+    for entry in keys.audit(args.limit, args.key_id):
+        if args.json:
+            print(json.dumps(entry.__dict__, ensure_ascii=False))
+        else:
+            print("\t".join([entry.time, entry.key_id, entry.action, entry.document_id or "-", entry.outcome]))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    stats = SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days)
+    report = stats.report(args.days, args.limit)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return 0
+    share = f" ({report.zero_result_searches / report.searches:.0%})" if report.searches else ""
+    print(f"last {report.days} days: {report.searches} searches, {report.zero_result_searches} with no result{share}")
+    if report.by_source:
+        print("  from: " + ", ".join(f"{source} {count}" for source, count in report.by_source.items()))
+    for heading, rows in (("top queries", report.top), ("queries with no result", report.zero_results)):
+        print(f"\n{heading}:")
+        for row in rows:
+            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is report.zero_results else f"  ({row.results} results)"))
+        if not rows:
+            print("  (none)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current,
-               "reindex": cmd_reindex, "inspect": cmd_inspect}[args.command]
+               "reindex": cmd_reindex, "inspect": cmd_inspect, "keys": cmd_keys, "stats": cmd_stats}[args.command]
     try:
         status = handler(args)
         sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit
@@ -247,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InvalidRequest, DataFileError) as error:  # DataFileError: a dictionary file of the settings
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
+    except KeysUnavailable as error:
+        print(f"policy-search: {error}", file=sys.stderr)
+        return 3
     except StoreMissing as error:
         print(f"policy-search: {_missing_store(error, args)}", file=sys.stderr)
         return 3

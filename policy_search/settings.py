@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     max_url_bytes: int = Field(8 * 1024, ge=256, description="longest request target (path and query); longer: 414")
     max_header_bytes: int = Field(32 * 1024, ge=1024, description="largest request head (all header lines); larger: 431")
     max_body_bytes: int = Field(1024 * 1024, ge=0, description="largest request body; larger: 413")
+    max_write_bytes: int = Field(10 * 1024 * 1024, ge=0, description="largest body of a write (a page, a record, "
+                                 "a batch) to /api/v1/documents; larger: 413")
+
+    # The write API's keys and its audit log: a small SQLite file, whatever the store.
+    keys_file: str = Field("var/policy-search-keys.db", description="the API keys (hashed) and the audit log of writes")
+
+    # What citizens search for (policy_search/stats.py): no address, cookie or user agent.
+    search_stats: bool = Field(True, description="record each search (query, filters, results, time, source)")
+    stats_file: str = Field("var/policy-search-stats.db", description="where the searches are recorded")
+    stats_retention_days: int = Field(180, ge=1, description="recorded searches older than this are removed")
 
     @property
     def analyzer_config(self) -> AnalyzerConfig:

@@ -9,10 +9,16 @@ these shapes.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from policy_search.schema import Article, Kind, LinkedDocument, Status
+
+
+class ErrorMessage(BaseModel):
+    code: str
+    message: str
 
 
 class DocumentFields(BaseModel):
@@ -175,3 +181,70 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     store: str
+
+
+# --- the write API ------------------------------------------------------------------------
+
+WriteOutcome = Literal["created", "updated", "unchanged", "deleted"]
+
+
+class WriteResult(BaseModel):
+    id: str = Field(description="the document's id: the source_id it was written under")
+    result: WriteOutcome = Field(description="unchanged: the same content was indexed already, nothing was written")
+
+
+class BatchLineResult(BaseModel):
+    line: int = Field(description="the line of the request body, from 1")
+    source_id: str | None
+    action: Literal["put", "delete"] | None
+    result: WriteOutcome | Literal["error"]
+    status: int = Field(description="the HTTP status this line alone would have been answered with")
+    error: ErrorMessage | None = Field(None, description="why the line was not written")
+
+
+class BatchResult(BaseModel):
+    errors: bool = Field(description="whether any line was not written")
+    counts: dict[str, int] = Field(description="lines by result")
+    results: list[BatchLineResult]
+
+
+class AuditEntryView(BaseModel):
+    time: str = Field(description="UTC, ISO 8601")
+    key_id: str
+    action: str
+    document_id: str | None
+    outcome: str
+
+
+class AuditLog(BaseModel):
+    entries: list[AuditEntryView] = Field(description="newest first")
+
+
+class DocumentRecord(BaseModel):
+    """A document as a CMS sends it (`PUT /api/v1/documents/{id}`, a batch's `document`): the
+    API's document fields, all but the title optional. Fields the service derives (status,
+    versions, links) are its own; other fields are ignored."""
+
+    id: str | None = Field(None, description="if given, the id of the URL (the source id)")
+    title: str = Field(min_length=1)
+    kind: Kind = Kind.POLICY
+    issuers: list[str] | str | None = Field(default_factory=list, description="issuing bodies (one, or a list); an issuer key "
+                                    "needs its own among them")
+    doc_number: str | None = Field(None, description="文号, in any bracket style")
+    index_no: str | None = Field(None, description="索引号")
+    publish_date: date | None = None
+    written_date: date | None = None
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    declared_status: Literal["repealed", "expired"] | None = Field(None, description="what the source says: 已废止 / 失效")
+    repealed_date: date | None = None
+    level: str | None = None
+    doc_type: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    region: str | None = None
+    family_id: str | None = Field(None, description="versions of one regulation share it")
+    interprets_ref: str | None = Field(None, description="for an interpretation: its policy's number, title or page URL")
+    disclosure: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+    articles: list[Article] = Field(default_factory=list)
+    source_url: str | None = Field(None, description="http(s) address of the document's page")

@@ -6,13 +6,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from analyzers import analyzer_for
+from indexer.submissions import DocumentWriter
 from policy_search import __version__
+from policy_search.keys import KeyStore
 from policy_search.settings import Settings, get_settings
+from policy_search.stats import SearchStats
 from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
 from search_api.limits import BodyLimit, rate_limits
 from search_api.live_words import install_live_words
-from search_api.routes import articles, assets, documents, health, pages, search
+from search_api.routes import articles, assets, documents, health, pages, search, writes
 from search_api.security import HeadAsGet, SecurityHeaders
 
 
@@ -38,15 +41,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # the routes only read: the embedded store's file is opened read-only, never created
     app.state.store = store or open_store(settings.store, settings.index, read_only=True,
                                          timeout=settings.es_timeout, analyzer=analyzer_for(settings.analyzer_config))
+    # Writes (the write API) go through a store opened for writing, with its own longer
+    # timeout; a store handed in (tests, an embedding program) does both.
+    writable = store or open_store(settings.store, settings.index, analyzer=app.state.store.analyzer)
+    app.state.writer = DocumentWriter(writable)
+    app.state.keys = KeyStore(settings.keys_file)
+    app.state.search_stats = SearchStats(settings.stats_file, settings.stats_retention_days) \
+        if settings.search_stats else None
     app.state.rate_limits = rate_limits(settings)
     install_error_handlers(app)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, write_max_bytes=settings.max_write_bytes)
     install_live_words(app, settings.analyzer_config, settings.words_check_seconds)
-    for router in (search.make_router(), articles.make_router(), documents.router, health.router, pages.router, assets.router):
+    for router in (search.make_router(), articles.make_router(), documents.router, writes.router, health.router,
+                   pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")
     app.mount("/static", assets.static_files(), name="static")

@@ -6,6 +6,7 @@ No stack trace and no store internals ever reach a client.
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +34,11 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_DESCRIPTIONS = {
+    400: "The body cannot be read (not JSON, not a page); the message says why",
+    401: "No API key, or one that is unknown or revoked: `Authorization: Bearer <key>`",
+    403: "The key's scope or issuer does not allow this",
+    413: "The request body is larger than the limit",
+    415: "The body's Content-Type is not one this route reads",
     404: "No such document, or no version in force that day",
     422: "A parameter is not acceptable; the message says which and why",
     429: "Too many requests from this client; `Retry-After` says when to try again",
@@ -49,6 +55,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
             responses[status]["headers"] = {"Retry-After": {
                 "description": "seconds to wait before the next request", "schema": {"type": "integer"}}}
     return responses
+
+
+class ApiError(Exception):
+    """An error answered as it is: status, code, message (and headers, e.g. WWW-Authenticate)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 class NotFound(Exception):
@@ -76,9 +90,14 @@ def _describe_validation(error: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def _allowed_methods(allow: str) -> str:
-    """Every route answers HEAD where it answers GET (`security.HeadAsGet`); `Allow` says so."""
+def _allowed_methods(allow: str, request: Request) -> str:
+    """Every route answers HEAD where it answers GET (`security.HeadAsGet`); `Allow` says so.
+    Where several routes share a path (reads and the write API's PUT and DELETE), the router
+    names the first one's methods only: `Allow` lists those of all."""
     methods = [m.strip().upper() for m in allow.split(",") if m.strip()]
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods += [method.upper() for method in operations if method.upper() not in methods]
     if "GET" in methods and "HEAD" not in methods:
         methods.append("HEAD")
     return ", ".join(methods)
@@ -92,6 +111,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidRequest)
     async def invalid_request(request: Request, error: InvalidRequest) -> Response:
         return error_response(422, "invalid_parameter", str(error), request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message, headers=error.headers)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:
@@ -110,7 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestTooLarge)
     async def request_too_large(request: Request, error: RequestTooLarge) -> Response:
-        limit = request.app.state.settings.max_body_bytes
+        limit = error.args[0] if error.args else request.app.state.settings.max_body_bytes
         return error_response(413, "request_too_large", f"the request body is larger than {limit} bytes",
                               headers={"Connection": "close"})
 
@@ -130,7 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(error.headers or {})
         if error.status_code == 405:
             allow = headers.pop("Allow", None) or headers.pop("allow", None) or "GET"
-            headers["Allow"] = _allowed_methods(allow)
+            headers["Allow"] = _allowed_methods(allow, request)
         return error_response(error.status_code, code, str(error.detail), request, headers)
 
     @app.exception_handler(Exception)

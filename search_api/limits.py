@@ -121,21 +121,33 @@ def _refusal(status: int, message: str) -> tuple[bytes, bytes]:
     return STATUS_LINE[status], body
 
 
-class BodyLimit:
-    """Refuses a request body over `max_bytes` with 413: at once when its Content-Length
-    says so, and as soon as a body sent without one grows past it."""
+# Where the write API takes documents: bodies there may be as large as `max_write_bytes`.
+WRITE_PATH = "/api/v1/documents"
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuses a request body over `max_bytes` (over `write_max_bytes` for the write API's
+    PUT and POST) with 413: at once when its Content-Length says so, and as soon as a body
+    sent without one grows past it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, write_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.write_max_bytes = max_bytes if write_max_bytes is None else write_max_bytes
+
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("method") in ("PUT", "POST") and scope.get("path", "").startswith(WRITE_PATH):
+            return self.write_max_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+        if length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -144,14 +156,14 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise RequestTooLarge
+                if received > limit:
+                    raise RequestTooLarge(limit)
             return message
 
         await self.app(scope, limited_receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        message = f"the request body is larger than {self.max_bytes} bytes"
+    async def _refuse(self, send: Send, limit: int) -> None:
+        message = f"the request body is larger than {limit} bytes"
         body = json.dumps({"error": {"code": "request_too_large", "message": message}}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

@@ -104,6 +104,11 @@ def reload_words(app: FastAPI) -> dict[str, Any]:
         previous = app.state.store
         store = previous.with_analyzer(analyzer)
         app.state.store = store
+        # The write API cuts documents as queries are: with the old words it would also take
+        # the index, once reindexed, for one of other words and segment it back in place.
+        writer = getattr(app.state, "writer", None)
+        if writer is not None:
+            writer.use_analyzer(analyzer)
         live.seen = state
         # The store of an earlier reload has its connections (a client's pool) closed; the
         # one the app was made with belongs to whoever made it.

@@ -7,6 +7,7 @@ The helpers themselves are in the `support` package (support/__init__.py lists t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -36,6 +37,14 @@ __all__ = [
     "ServedApp", "StandInServer", "free_port", "hostile_documents", "law", "make_store",
     "require_elasticsearch", "sample_documents",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _searches_recorded_out_of_the_checkout(tmp_path_factory) -> Iterator[None]:
+    """Apps made with Settings() record their searches (policy_search/stats.py): into a
+    temporary file, not var/ of the checkout. A test naming its own file still does."""
+    os.environ.setdefault("POLICY_SEARCH_STATS_FILE", str(tmp_path_factory.mktemp("stats") / "stats.db"))
+    yield
 
 
 @pytest.fixture(params=STORE_KINDS)

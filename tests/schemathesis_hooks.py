@@ -5,7 +5,8 @@ page × size may not exceed the result window, and date_from may not be after da
 answer 422 (test_api.py and test_security.py check that); here the generated requests that
 are valid parameter by parameter are kept inside them. And half of the valid document ids
 generated are replaced by ones that exist, so that the documents' routes are tried with answers,
-not only with 404s.
+not only with 404s. For the write API (run with a key): a text/html body is a real portal
+page, and a record's id, where one is generated, is the id of the URL, as it must be.
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ from __future__ import annotations
 import os
 import re
 import zlib
+from pathlib import Path
 
 import schemathesis
 
 from policy_search.store_query import MAX_RESULT_WINDOW
+
+# The write API's batch body is JSON lines: sent as the text generated for it.
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
+
+# What a valid text/html body is cannot be described (it must be a portal page): a real one.
+PORTAL_PAGE = (Path(__file__).resolve().parent.parent / "fixtures" / "portal" / "shenzhen-notice.html").read_text(
+    encoding="utf-8")
 
 KNOWN_IDS = [i for i in os.environ.get("POLICY_SEARCH_CONTRACT_IDS", "").split(",") if i]
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -44,6 +53,10 @@ def map_case(context, case):
         return case  # requests meant to be refused are left as they were made
     if isinstance(case.query, dict):
         _within_rules(case.query)
+    if case.media_type == "text/html":
+        case.body = PORTAL_PAGE  # a page a CMS sends, not text made up to be one
+    if isinstance(case.body, dict) and case.body.get("id") is not None and case.path_parameters:
+        case.body["id"] = case.path_parameters.get("doc_id")  # a record's id may only repeat the URL's
     doc_id = (case.path_parameters or {}).get("doc_id")
     if KNOWN_IDS and isinstance(doc_id, str):
         pick = zlib.crc32(doc_id.encode("utf-8", "surrogatepass"))

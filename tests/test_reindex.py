@@ -178,6 +178,7 @@ def test_reload_words_says_when_the_index_needs_a_reindex(filled_store, tmp_path
     outcome = reload_words(app)
     assert outcome["reloaded"] and outcome["reindex_needed"] is True
     assert found(app.state.store, NEW_WORD) == []  # the old documents hold 湿地 / 银行 until reindexed
+    assert app.state.writer.store.analyzer is app.state.store.analyzer  # the write API cuts as queries do
     reindex.reindex(filled_store.with_analyzer(app.state.store.analyzer))
     assert reload_words(app)["reindex_needed"] is False
     assert found(app.state.store, NEW_WORD) == [WETLAND.id]

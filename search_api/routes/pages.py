@@ -25,6 +25,7 @@ from policy_search.stores import Store
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
 from search_api.limits import rate_limit
+from search_api.recording import record_search
 from search_api.rendering import error_page, templates
 from search_api.routes.documents import DocId
 
@@ -126,6 +127,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
         status_code = 400
     else:
         result = search_service.search_response(store, form["q"], search_request)
+        record_search(request, form["q"], search_request, result, source="page")
         last_page = max(1, -(-result["total"] // PAGE_SIZE))
         context.update(result=result, related_articles=_related_articles(store, form, search_request, result),
                        pages=_pages(search_request.page, min(last_page, MAX_RESULT_WINDOW // PAGE_SIZE)))

@@ -2,7 +2,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from policy_search import search as search_service
@@ -12,6 +12,7 @@ from policy_search.views import SearchResponse
 from search_api.deps import Day, StoreDep
 from search_api.errors import error_responses
 from search_api.limits import rate_limit
+from search_api.recording import record_search
 
 
 def facets_pattern() -> str:
@@ -46,6 +47,7 @@ def make_router() -> APIRouter:
     @router.get("/search", summary="Full-text search with filters and facets", response_model=SearchResponse,
                 dependencies=[rate_limit("search")], responses=error_responses(429))
     def search(
+        http: Request,
         store: StoreDep,
         filters: Filters,
         q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH, description="the user's words; empty means browse")] = "",
@@ -71,6 +73,8 @@ def make_router() -> APIRouter:
             valid_on=valid_on, current=current, facets=facets, field=field, analyzer=store.analyzer,
         )
         # The body is JSON types already: sent as it is, without FastAPI's generic re-encoding.
-        return JSONResponse(search_service.search_response(store, q, request))
+        body = search_service.search_response(store, q, request)
+        record_search(http, q, request, body)
+        return JSONResponse(body)
 
     return router

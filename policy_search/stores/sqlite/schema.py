@@ -9,7 +9,7 @@ from policy_search.fields import stored_fields
 from policy_search.schema import VALIDITY_FIELDS
 from policy_search.stores.base import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # {field_columns}: a column for each single-valued filter field (fields.FIELDS); see _schema_sql
 _SCHEMA = """
@@ -56,14 +56,18 @@ CREATE INDEX IF NOT EXISTS document_values_field ON document_values (field, valu
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
     title, body, tokenize = "ascii", content = ''
 );
--- Articles as units of search (policy_search.articles): where each stands in its document;
--- their text is a slice of the document's body (its `articles` spans).
+-- Articles as units of search (policy_search.articles): where each stands in its document.
+-- Their text is the slice [start, end) of the document's body (read with substr, without
+-- the body), or `text` for an article the body does not hold as it is.
 CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
     doc_rowid INTEGER NOT NULL REFERENCES documents (rowid) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     number TEXT NOT NULL,
-    headings TEXT NOT NULL
+    headings TEXT NOT NULL,
+    start INTEGER,
+    end INTEGER,
+    text TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_doc ON articles (doc_rowid, ordinal);
 -- Contentless too: an article's tokens are made again from its document's stored text.

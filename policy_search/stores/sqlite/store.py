@@ -430,16 +430,11 @@ class SQLiteStore(Store):
         with self._cursor() as cursor:
             try:
                 total, rows = article_rows(cursor, request)
-                wanted: dict[int, set[int]] = {}
-                for doc_rowid, ordinal, *_ in rows:
-                    wanted.setdefault(doc_rowid, set()).add(ordinal)
-                documents = article_documents(cursor, wanted)
+                documents = article_documents(cursor, {row[0] for row in rows})
             finally:
                 self._connection().commit()
-        hits = []
-        for doc_rowid, ordinal, number, headings, rank in rows:
-            doc, texts = documents[doc_rowid]
-            hits.append(ArticleHit(doc, ordinal, number, headings, texts.get(ordinal, ""), -rank))
+        hits = [ArticleHit(documents[doc_rowid], ordinal, number, headings, text or "", -rank)
+                for doc_rowid, ordinal, number, headings, text, rank in rows]
         return ArticleResult(total=total, hits=hits)
 
     def _matching_rows(self, cursor: sqlite3.Cursor, request: SearchRequest) -> str:

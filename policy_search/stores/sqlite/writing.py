@@ -27,7 +27,8 @@ FULLTEXT_INSERT = "INSERT INTO documents_fts (rowid, title, body) VALUES (?, CAS
 FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body)"
                    " VALUES ('delete', ?, CAST(? AS TEXT), CAST(? AS TEXT))")
 VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
-ARTICLE_INSERT = "INSERT INTO articles (rowid, doc_rowid, ordinal, number, headings) VALUES (?, ?, ?, ?, ?)"
+ARTICLE_INSERT = ("INSERT INTO articles (rowid, doc_rowid, ordinal, number, headings, start, end, text)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 # An article's rowid is its document's and its place: known before it is written, so that
 # a document's articles and their tokens go in with one statement each.
 ARTICLES_PER_DOCUMENT = 1 << 16
@@ -73,7 +74,8 @@ def insert_document(cursor: sqlite3.Cursor, record: IndexRecord, row: tuple, val
     rowid = cursor.lastrowid
     cursor.executemany(VALUE_INSERT, [(rowid, field, value) for field, value in values])
     cursor.execute(FULLTEXT_INSERT, (rowid, record.title_tokens, record.body_tokens))
-    insert_articles(cursor, rowid, record.title_tokens, record.body_tokens, record.articles)
+    insert_articles(cursor, rowid, record.title_tokens, record.body_tokens, record.articles,
+                    json.loads(record.article_spans_json))
 
 
 def article_rowid(doc_rowid: int, ordinal: int) -> int:
@@ -81,12 +83,14 @@ def article_rowid(doc_rowid: int, ordinal: int) -> int:
 
 
 def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens: bytes, body_tokens: bytes,
-                    articles: list[ArticleTokens]) -> None:
+                    articles: list[ArticleTokens], spans: list) -> None:
     assert doc_rowid is not None
     articles = articles[:ARTICLES_PER_DOCUMENT]
     rowids = [article_rowid(doc_rowid, ordinal) for ordinal in range(len(articles))]
-    cursor.executemany(ARTICLE_INSERT, [(rowid, doc_rowid, ordinal, article.number, article.headings)
-                                        for ordinal, (rowid, article) in enumerate(zip(rowids, articles, strict=True))])
+    cursor.executemany(ARTICLE_INSERT, [
+        (rowid, doc_rowid, ordinal, article.number, article.headings,
+         *((span[1], span[2], None) if len(span) == 3 else (None, None, span[1])))
+        for ordinal, (rowid, article, span) in enumerate(zip(rowids, articles, spans, strict=True))])
     cursor.executemany(ARTICLE_FULLTEXT_INSERT, [(rowid, title_tokens, article.heading_tokens, article.tokens(body_tokens))
                                                  for rowid, article in zip(rowids, articles, strict=True)])
 
@@ -137,7 +141,7 @@ def rebuild_fulltext(cursor: sqlite3.Cursor, analyzer: Analyzer) -> int:
         for rowid, title, body, spans_json in rows:
             tokens = stored_tokens(analyzer, title, body, spans_json)
             cursor.execute(FULLTEXT_INSERT, (rowid, tokens.title, tokens.body))
-            insert_articles(cursor, rowid, tokens.title, tokens.body, tokens.articles)
+            insert_articles(cursor, rowid, tokens.title, tokens.body, tokens.articles, json.loads(spans_json))
             cursor.execute("UPDATE documents SET tokens_digest = ? WHERE rowid = ?",
                            (tokens_digest(tokens.title, tokens.body), rowid))
         last = rows[-1][0]
