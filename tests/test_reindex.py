@@ -215,3 +215,39 @@ def test_reindex_of_an_index_that_does_not_exist_says_so_and_makes_nothing(tmp_p
     assert cli.main(["reindex", "--store", f"sqlite:///{missing}"]) == 3
     assert "run `policy-search index` first" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_reindex_removes_what_a_killed_rebuild_left(filled_store):
+    """A rebuild killed half way (SIGKILL, a power cut) leaves its new file or indexes; the
+    old index serves all along, and the next rebuild removes them."""
+    if isinstance(filled_store, SQLiteStore):
+        left = filled_store.path.with_name(filled_store.path.name + ".rebuild")
+        left.write_bytes(b"half written")
+        left.with_name(left.name + "-wal").write_bytes(b"")
+    else:
+        assert isinstance(filled_store, ElasticsearchStore)
+        filled_store.client.indices.create(index=f"{filled_store.alias}-v7")
+    assert leftovers(filled_store) != []
+    before = found(filled_store, "城乡规划")
+    assert reindex.reindex(filled_store).documents == filled_store.count()
+    assert leftovers(filled_store) == []
+    assert found(filled_store, "城乡规划") == before
+
+
+def test_a_second_rebuild_of_the_same_file_is_refused_while_one_runs(tmp_path):
+    from policy_search.stores import StoreError
+
+    store = SQLiteStore(tmp_path / "index.db")
+    Indexer(store, progress=False).index_documents(sample_documents())
+    second = SQLiteStore(store.path)
+    errors: list[str] = []
+
+    def try_second(written: int) -> None:
+        try:
+            reindex.reindex(second)
+        except StoreError as error:
+            errors.append(str(error))
+
+    reindex.reindex(store, after_batch=try_second)
+    assert errors and "another rebuild" in errors[0]
+    assert sorted(found(store, "城乡规划")) == sorted(found(second, "城乡规划")) != []

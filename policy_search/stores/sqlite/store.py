@@ -12,6 +12,7 @@ evaluated in SQL from the validity dates for the day asked about.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -238,8 +239,14 @@ class SQLiteStore(Store):
     def rebuild(self, build: Callable[[Store], None]) -> None:
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only and cannot be rebuilt")
+        if not self.path.is_file():
+            raise StoreMissing(self.path)
         new_path = self.path.with_name(self.path.name + ".rebuild")
-        remove_database_file(new_path)  # left by a rebuild that was killed
+        with _rebuild_lock(self.path):
+            remove_database_file(new_path)  # left by a rebuild that was killed
+            self._rebuild_into(new_path, build)
+
+    def _rebuild_into(self, new_path: Path, build: Callable[[Store], None]) -> None:
         target = SQLiteStore(new_path, analyzer=self.analyzer)
         try:
             target.create()
@@ -456,6 +463,20 @@ class SQLiteStore(Store):
             " FROM documents d WHERE d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)",
             [match_expression(request)])
         return MATCHED_ROWS
+
+
+@contextmanager
+def _rebuild_lock(path: Path) -> Iterator[None]:
+    """One rebuild of a file at a time: a second would remove the first's new file, and the
+    first then rename the second's half-written one into place. The lock is a `flock` on
+    the database file itself, which SQLite's own (fcntl) locks do not meet, released by the
+    system when the process ends, however it ends."""
+    with path.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another rebuild of {path} is running") from None
+        yield
 
 
 def remove_database_file(path: Path, sidecars_only: bool = False) -> None:
