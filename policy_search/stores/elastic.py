@@ -251,7 +251,7 @@ class ElasticsearchStore(Store):
     def rebuild(self, build: Callable[[Store], None]) -> None:
         serving = {alias: list(self._call(self.client.indices.get_alias, name=alias).body)
                    for alias in (self.alias, self.articles_alias)}
-        version = self._next_version(serving)
+        version, left_over = self._versions(serving)
         new = {alias: f"{alias}-v{version}" for alias in serving}
         meta = self._mapping_meta()
         # written with refreshes off (each would make segments for nothing), turned on at the end
@@ -276,27 +276,31 @@ class ElasticsearchStore(Store):
         except BaseException:
             try:
                 self._delete_indexes(list(new.values()))
-            except StoreError:  # the node is away: the next rebuild deletes them (`_next_version`)
+            except StoreError:  # the node is away: the next rebuild deletes them (`_versions`)
                 pass
             raise
         finally:
             target.close()
-        self._delete_indexes([index for indexes in serving.values() for index in indexes])
+        self._delete_indexes([index for indexes in serving.values() for index in indexes] + left_over)
 
-    def _next_version(self, serving: dict[str, list[str]]) -> int:
-        """The number of the next concrete index behind the aliases (`policies-v3`); those
-        of a rebuild that was killed half way, behind no alias, are deleted."""
+    def _versions(self, serving: dict[str, list[str]]) -> tuple[int, list[str]]:
+        """The number of the next concrete index behind the aliases (`policies-v3`), and the
+        indexes of earlier rebuilds behind no alias (one killed half way). These are deleted
+        only once the new index serves. A rebuild running at the same time then fails: its
+        swap names the indexes that served when it began, gone by then (one request: it
+        moves no alias), and it deletes what it wrote."""
         found = self._call(self.client.indices.get, index=",".join(f"{alias}-v*" for alias in serving),
                            expand_wildcards="all", allow_no_indices=True).body
         versions = [0]
+        behind_none = []
         for alias, indexes in serving.items():
             for name in found:
                 matched = re.fullmatch(re.escape(alias) + r"-v(\d+)", name)
                 if matched:
                     versions.append(int(matched.group(1)))
                     if name not in indexes:
-                        self._delete_indexes([name])
-        return max(versions) + 1
+                        behind_none.append(name)
+        return max(versions) + 1, behind_none
 
     def _delete_indexes(self, names: list[str]) -> None:
         if names:
