@@ -262,3 +262,18 @@ def test_a_rebuild_started_while_another_runs_leaves_a_whole_index_serving(fille
         assert errors[0] == "the second completed" and len(errors) == 2
     assert sorted(found(filled_store, "城乡规划")) == before and filled_store.count() == count
     assert leftovers(filled_store) == []
+
+
+def test_an_index_run_after_a_reindex_finds_everything_unchanged(filled_store, tmp_path):
+    """The rebuilt index keeps what the indexer recorded (content hashes, its segmentation):
+    indexing the same documents again with the new words writes and segments nothing."""
+    dictionary = tmp_path / "user_dict.txt"
+    dictionary.write_text(f"{NEW_WORD} 100000 n\n", encoding="utf-8")
+    store = filled_store.with_analyzer(Analyzer(AnalyzerConfig(user_dicts=(dictionary,))))
+    documents = store.get_many(store.ids())
+    reindex.reindex(store)
+    assert store.get_many(store.ids()) == documents  # text, metadata, links and supersession kept
+    summary = Indexer(store, progress=False).index_documents([*sample_documents(), WETLAND])
+    assert (summary.unchanged, summary.added, summary.updated, summary.resegmented) == (
+        len(sample_documents()) + 1, 0, 0, 0)
+    assert found(store, NEW_WORD) == [WETLAND.id]
