@@ -277,3 +277,22 @@ def test_an_index_run_after_a_reindex_finds_everything_unchanged(filled_store, t
     assert (summary.unchanged, summary.added, summary.updated, summary.resegmented) == (
         len(sample_documents()) + 1, 0, 0, 0)
     assert found(store, NEW_WORD) == [WETLAND.id]
+
+
+def test_an_admin_key_reloads_the_words_at_once(filled_store, tmp_path):
+    from policy_search.keys import KeyStore, Scope
+
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("", encoding="utf-8")
+    settings = Settings(synonyms=str(synonyms), words_check_seconds=0, keys_file=str(tmp_path / "keys.db"))
+    store = reader_of(filled_store, analyzer_for(AnalyzerConfig(synonym_files=(synonyms,))))
+    client = TestClient(create_app(settings, store=store))
+    keys = KeyStore(settings.keys_file)
+    admin, write = keys.create(Scope.ADMIN)[1], keys.create(Scope.WRITE)[1]
+    synonyms.write_text("湿保 => 湿地保护\n", encoding="utf-8")
+    assert client.post("/api/v1/admin/reload").status_code == 401
+    assert client.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {write}"}).status_code == 403
+    assert client.get("/api/v1/search", params={"q": "湿保"}).json()["total"] == 0  # no look on its own (0 s)
+    response = client.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {admin}"})
+    assert response.status_code == 200 and response.json()["reloaded"] is True
+    assert [r["id"] for r in client.get("/api/v1/search", params={"q": "湿保"}).json()["results"]] == [WETLAND.id]
