@@ -150,6 +150,14 @@ def _analyzer_for(config: AnalyzerConfig) -> Analyzer:
     return Analyzer(config)
 
 
+def reload_analyzer(config: AnalyzerConfig = AnalyzerConfig()) -> Analyzer:
+    """The analyzer of a configuration made again from its files (changed since it was
+    made), and the one `analyzer_for` gives for it from now on."""
+    with _lock:
+        _analyzer_for.cache_clear()  # lru_cache drops all or nothing; the others load again when asked
+        return _analyzer_for(config)
+
+
 def shipped_analyzer() -> Analyzer:
     """The analyzer of the shipped dictionary and synonym file alone."""
     return analyzer_for(AnalyzerConfig())

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from analyzers import Analyzer
 from indexer.encoding import decode, looks_binary
 from indexer.errors import ParseError
 from indexer.json_feed import load_json, record_to_document
@@ -163,6 +164,13 @@ class DocumentWriter:
         self.indexer = Indexer(store, progress=False, workers=1)
         self._lock = threading.Lock()
         self._created = False
+
+    def use_analyzer(self, analyzer: Analyzer) -> None:
+        """Cut what is written with another analyzer from the next request on (the service's
+        words were reloaded: search_api.live_words), as queries are; a write under way ends first."""
+        with self._lock:
+            self.store = self.store.with_analyzer(analyzer)
+            self.indexer = Indexer(self.store, progress=False, workers=1)
 
     def apply(self, operations: list[Operation], allowed: IssuerCheck) -> list[Outcome | Refused]:
         """Each operation's outcome, in order. Consecutive puts are written as one run (one

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     current.add_argument("--on", type=_iso_date, help="the day, YYYY-MM-DD (default today)")
     current.add_argument("--json", action="store_true", help="print the API's JSON")
 
+    reindex = commands.add_parser("reindex", help="segment every indexed document again with today's words, online")
+    with_store(reindex)
+    reindex.add_argument("--report", type=Path, help="write the documents whose tokens changed as JSON to this file")
+
     inspect = commands.add_parser("inspect", help="print the record a file gives (JSON), without indexing it")
     inspect.add_argument("paths", nargs="+", metavar="PAGE")
     _add_keys_parser(commands)
@@ -226,6 +230,19 @@ def _missing_store(error: StoreMissing, args: argparse.Namespace) -> str:
     return message
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """A new index built from the stored documents with this deployment's dictionary and
+    synonyms, put in the old one's place when complete. Exit 3 when the store failed (the
+    old index then still serves)."""
+    from policy_search.reindex import reindex  # only this command needs it
+
+    report = reindex(_open_store(args))
+    print(report.describe())
+    if args.report:
+        args.report.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     """What the indexer reads from each file, as JSON, without indexing it: for staff
     checking their site's pages. Exit 1 when a file gives no record (the reason is printed)."""
@@ -298,7 +315,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"index": cmd_index, "serve": cmd_serve, "search": cmd_search, "current": cmd_current,
-               "inspect": cmd_inspect, "keys": cmd_keys, "stats": cmd_stats}[args.command]
+               "reindex": cmd_reindex, "inspect": cmd_inspect, "keys": cmd_keys, "stats": cmd_stats}[args.command]
     try:
         status = handler(args)
         sys.stdout.flush()  # here, where a closed pipe is handled, rather than at exit

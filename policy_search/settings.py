@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     colloquial: str = Field("", description="a colloquial file (`colloquial => statutory[, statutory …]` a line) "
                             "added to the shipped one")
     user_dict: str = Field("", description="a user dictionary (`word [freq] [tag]` a line) added to the shipped one")
+    words_check_seconds: float = Field(2.0, ge=0, description="seconds between looks of the running service at "
+                                       "the dictionary, synonym and colloquial files (changed: used at once); 0: off")
     cors_origins: str = Field("", description="comma-separated origins allowed to call the API from a browser")
     es_timeout: float = Field(
         2.0, gt=0, description="seconds a search, page or suggestion waits for Elasticsearch before the "

@@ -14,7 +14,8 @@ from policy_search.stats import SearchStats
 from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
 from search_api.limits import BodyLimit, rate_limits
-from search_api.routes import articles, assets, documents, health, pages, search, writes
+from search_api.live_words import install_live_words
+from search_api.routes import articles, assets, documents, health, pages, reload, search, writes
 from search_api.security import HeadAsGet, SecurityHeaders
 
 
@@ -54,8 +55,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET"], allow_headers=["*"]
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, write_max_bytes=settings.max_write_bytes)
-    for router in (search.make_router(), articles.make_router(), documents.router, writes.router, health.router,
-                   pages.router, assets.router):
+    install_live_words(app, settings.analyzer_config, settings.words_check_seconds)
+    for router in (search.make_router(), articles.make_router(), documents.router, writes.router, reload.router,
+                   health.router, pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")
     app.mount("/static", assets.static_files(), name="static")

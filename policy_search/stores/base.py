@@ -7,7 +7,7 @@ import json
 import logging
 import pickle
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -310,6 +310,23 @@ class Store(abc.ABC):
         (`Segmenter.fingerprint`): where it was written under another fingerprint (a word
         added to the user dictionary, a new short form, another jieba), every document is
         segmented again from its stored text. Returns how many were."""
+
+    @abc.abstractmethod
+    def tokens_digests(self, ids: Iterable[str]) -> dict[str, str]:
+        """The checksum (`tokens_digest`) of the title and body tokens indexed for each of the
+        ids that exist: what a rebuild compares to say whose tokens changed."""
+
+    @abc.abstractmethod
+    def rebuild(self, build: Callable[[Store], None]) -> None:
+        """Build a new index beside this one and put it in this one's place at once.
+
+        `build` writes into a new, empty store of the same kind (this store's analyzer, the
+        index's own records `get_meta` copied over); while it runs, searches go on reading
+        this index. When it returns, the new index replaces this one in one atomic step
+        (Elasticsearch: both aliases moved in one request; embedded: the new file renamed
+        over the old) and the old one is removed. When it raises, the new one is removed
+        and this one keeps serving, unchanged. Writes to this index during the build are
+        not carried over: run no indexing meanwhile."""
 
     def with_analyzer(self, analyzer: Analyzer) -> Store:
         """This store's index, cut and queried with another analyzer (the next indexing run

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import partial
 from itertools import islice
@@ -34,6 +34,7 @@ from policy_search.stores.base import (
     StoreError,
     StoreUnavailable,
     document_tokens,
+    tokens_digest,
     warn_resegmenting,
 )
 from policy_search.stores.stored import StoredForm, stored_form
@@ -246,6 +247,74 @@ class ElasticsearchStore(Store):
             self._bulk(articles)
         self.refresh()
         return count
+
+    def rebuild(self, build: Callable[[Store], None]) -> None:
+        serving = {alias: list(self._call(self.client.indices.get_alias, name=alias).body)
+                   for alias in (self.alias, self.articles_alias)}
+        version, left_over = self._versions(serving)
+        new = {alias: f"{alias}-v{version}" for alias in serving}
+        meta = self._mapping_meta()
+        # written with refreshes off (each would make segments for nothing), turned on at the end
+        building = {**_INDEX_SETTINGS, "refresh_interval": "-1"}
+        target = self.clone()
+        assert isinstance(target, ElasticsearchStore)
+        target.alias, target.articles_alias = new[self.alias], new[self.articles_alias]
+        try:
+            self._call(self.client.indices.create, index=new[self.alias], mappings={**mappings(), "_meta": meta},
+                       settings=building)
+            self._call(self.client.indices.create, index=new[self.articles_alias], mappings=article_mappings(),
+                       settings=building)
+            build(target)
+            self._call(self.client.indices.put_settings, index=",".join(new.values()),
+                       settings={"refresh_interval": _INDEX_SETTINGS["refresh_interval"]})
+            target.refresh()
+            # one request: searches see the old indexes or the new ones, never one of each
+            self._call(self.client.indices.update_aliases, actions=[
+                *({"remove": {"index": index, "alias": alias}} for alias, indexes in serving.items()
+                  for index in indexes),
+                *({"add": {"index": new[alias], "alias": alias}} for alias in serving)])
+        except BaseException:
+            try:
+                self._delete_indexes(list(new.values()))
+            except StoreError:  # the node is away: the next rebuild deletes them (`_versions`)
+                pass
+            raise
+        finally:
+            target.close()
+        self._delete_indexes([index for indexes in serving.values() for index in indexes] + left_over)
+
+    def _versions(self, serving: dict[str, list[str]]) -> tuple[int, list[str]]:
+        """The number of the next concrete index behind the aliases (`policies-v3`), and the
+        indexes of earlier rebuilds behind no alias (one killed half way). These are deleted
+        only once the new index serves. A rebuild running at the same time then fails: its
+        swap names the indexes that served when it began, gone by then (one request: it
+        moves no alias), and it deletes what it wrote."""
+        found = self._call(self.client.indices.get, index=",".join(f"{alias}-v*" for alias in serving),
+                           expand_wildcards="all", allow_no_indices=True).body
+        versions = [0]
+        behind_none = []
+        for alias, indexes in serving.items():
+            for name in found:
+                matched = re.fullmatch(re.escape(alias) + r"-v(\d+)", name)
+                if matched:
+                    versions.append(int(matched.group(1)))
+                    if name not in indexes:
+                        behind_none.append(name)
+        return max(versions) + 1, behind_none
+
+    def _delete_indexes(self, names: list[str]) -> None:
+        if names:
+            self._call(self.client.indices.delete, index=",".join(names), ignore_unavailable=True)
+
+    def tokens_digests(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        response = self._call(self.client.mget, index=self.alias, ids=ids,
+                              source_includes=["title_tokens", "body_tokens"])
+        return {d["_id"]: tokens_digest(d["_source"].get("title_tokens", "").encode("utf-8"),
+                                        d["_source"].get("body_tokens", "").encode("utf-8"))
+                for d in response["docs"] if d.get("found")}
 
     def drop(self) -> None:
         for alias in (self.alias, self.articles_alias):

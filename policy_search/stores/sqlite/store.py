@@ -12,9 +12,12 @@ evaluated in SQL from the validity dates for the day asked about.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,25 @@ class SQLiteStore(Store):
 
     # --- connections -------------------------------------------------------------------
 
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self.path)
+        except OSError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _reopen_if_replaced(self) -> None:
+        """Close this thread's connection where the file at `path` is no longer the one it
+        opened (`rebuild` renamed a new file over it): the next statement reads the new
+        file. A connection keeps reading the file it opened, whatever the name now holds,
+        so without this a server would answer from the old index until restarted. One
+        stat a statement: microseconds."""
+        if getattr(self._local, "connection", None) is None:
+            return
+        identity = self._file_identity()
+        if identity is not None and identity != getattr(self._local, "identity", None):
+            self.close()
+
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
@@ -102,10 +124,12 @@ class SQLiteStore(Store):
                 raise StoreUnavailable(f"{self.path} holds an index of schema version {version}, {advice}",
                                        f"the index file is of schema version {version}, {advice}")
             self._local.connection = connection
+            self._local.identity = self._file_identity()
         return connection
 
     @contextmanager
     def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        self._reopen_if_replaced()
         try:
             cursor = self._connection().cursor()
             try:
@@ -211,6 +235,68 @@ class SQLiteStore(Store):
             count = rebuild_fulltext(cursor, self.analyzer) if row is not None and row[0] != fingerprint else 0
             cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segmentation', ?)", (fingerprint,))
         return count
+
+    def rebuild(self, build: Callable[[Store], None]) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only and cannot be rebuilt")
+        if not self.path.is_file():
+            raise StoreMissing(self.path)
+        new_path = self.path.with_name(self.path.name + ".rebuild")
+        with _rebuild_lock(self.path):
+            remove_database_file(new_path)  # left by a rebuild that was killed
+            self._rebuild_into(new_path, build)
+
+    def _rebuild_into(self, new_path: Path, build: Callable[[Store], None]) -> None:
+        target = SQLiteStore(new_path, analyzer=self.analyzer)
+        try:
+            target.create()
+            with self._cursor() as cursor:
+                meta = cursor.execute("SELECT key, value FROM meta WHERE key != 'schema_version'").fetchall()
+            with target._transaction() as cursor:
+                cursor.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta)
+            with target.bulk():
+                build(target)
+            target.optimize()
+            if not target.finish_file():
+                raise StoreError(f"the new file {new_path} could not be checkpointed")
+            # its last connection closed: no log is left beside it, whatever SQLite did
+            remove_database_file(new_path, sidecars_only=True)
+            # The log and shared memory beside a database are found by name: the new file
+            # must not meet the old one's, whose header says how many pages the file has.
+            # The old log is emptied into the old file, then both are unlinked (readers of
+            # the old file keep theirs open), then the new file takes the name.
+            if not self.finish_file():
+                raise StoreError(f"{self.path} is busy: its write-ahead log could not be emptied")
+            remove_database_file(self.path, sidecars_only=True)
+        except BaseException:
+            target.close()
+            remove_database_file(new_path)
+            raise
+        os.replace(new_path, self.path)
+
+    def finish_file(self, tries: int = 20) -> bool:
+        """Everything of the write-ahead log written into the file and the log emptied (a
+        reader in the middle of a read can hold that up: tried again a while), and this
+        thread's connection closed. Whether the log was emptied."""
+        try:
+            for _ in range(tries):
+                with self._write_lock, self._cursor() as cursor:
+                    busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return True
+                time.sleep(0.1)
+            return False
+        finally:
+            self.close()
+
+    def tokens_digests(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(ids)
+        result: dict[str, str] = {}
+        with self._cursor() as cursor:
+            for chunk in chunks_of(ids, 500):
+                result.update(cursor.execute(
+                    f"SELECT id, tokens_digest FROM documents WHERE id IN ({marks_for(chunk)})", chunk).fetchall())
+        return result
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._transaction() as cursor:
@@ -377,3 +463,24 @@ class SQLiteStore(Store):
             " FROM documents d WHERE d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)",
             [match_expression(request)])
         return MATCHED_ROWS
+
+
+@contextmanager
+def _rebuild_lock(path: Path) -> Iterator[None]:
+    """One rebuild of a file at a time: a second would remove the first's new file, and the
+    first then rename the second's half-written one into place. The lock is a `flock` on
+    the database file itself, which SQLite's own (fcntl) locks do not meet, released by the
+    system when the process ends, however it ends."""
+    with path.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another rebuild of {path} is running") from None
+        yield
+
+
+def remove_database_file(path: Path, sidecars_only: bool = False) -> None:
+    """A database file and its write-ahead log and shared-memory files, where they exist."""
+    sidecars = [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    for name in sidecars if sidecars_only else [path, *sidecars]:
+        name.unlink(missing_ok=True)

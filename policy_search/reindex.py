@@ -1,0 +1,90 @@
+"""Rebuilding the index online with the analyzer of today (`policy-search reindex`).
+
+A word added to the user dictionary or a new short form changes how texts are cut: the
+documents already indexed hold the tokens of the old cut until they are segmented again.
+`reindex` writes every stored document, segmented with the store's analyzer, into a new
+index beside the serving one (`Store.rebuild`), which takes its place in one atomic step
+when it is complete: searches meanwhile read the old index, never a mix of both, and a
+rebuild that fails leaves the old index serving and removes the new one. The documents
+come from the store itself (their text, metadata and links as stored), so no source
+file is read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import islice
+
+from policy_search.stores import IndexRecord, Store, StoreUnavailable
+
+# Documents read, segmented and written at a time (a law's text is up to a few hundred KB).
+BATCH_DOCUMENTS = 200
+# The index's record of the segmentation its tokens were made with (see Store.ensure_segmentation).
+SEGMENTATION_META = "segmentation"
+
+
+@dataclass
+class ReindexReport:
+    """What a rebuild did: how many documents it wrote, those whose tokens changed."""
+
+    documents: int = 0
+    changed: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # the segmentation the index holds now
+    previous_fingerprint: str | None = None  # the one it held before (None: not recorded)
+
+    def as_json(self) -> dict[str, object]:
+        return {"documents": self.documents, "changed_count": len(self.changed), "changed": self.changed,
+                "fingerprint": self.fingerprint, "previous_fingerprint": self.previous_fingerprint}
+
+    def describe(self) -> str:
+        return (f"reindexed {self.documents} documents: {len(self.changed)} with changed tokens"
+                f" (segmentation {self.previous_fingerprint or 'unknown'} -> {self.fingerprint})")
+
+
+def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> ReindexReport:
+    """Rebuild the store's index from its stored documents with `store.analyzer`, online.
+
+    `after_batch` is called with the number of documents written so far after each batch
+    (progress; a test raises from it to fail a rebuild half way). Raises what the store
+    raises; the serving index is then the one there was before."""
+    if not store.ready():  # asked first: opening a missing embedded file for writing would make it
+        raise StoreUnavailable("the index does not exist; run `policy-search index` first")
+    analyzer = store.analyzer
+    report = ReindexReport(fingerprint=analyzer.fingerprint, previous_fingerprint=store.get_meta(SEGMENTATION_META))
+    ids = store.ids()
+
+    def build(target: Store) -> None:
+        written = 0
+        iterator = iter(ids)
+        while chunk := list(islice(iterator, BATCH_DOCUMENTS)):
+            records = stored_records(store, chunk, report)
+            target.upsert(records)
+            written += len(records)
+            if after_batch is not None:
+                after_batch(written)
+        target.set_meta(SEGMENTATION_META, analyzer.fingerprint)
+        report.documents = written
+
+    store.rebuild(build)
+    return report
+
+
+def stored_records(store: Store, ids: list[str], report: ReindexReport) -> list[IndexRecord]:
+    """The records of stored documents segmented with the store's analyzer; the ids whose
+    tokens differ from those indexed go to `report.changed`."""
+    documents = store.get_many(ids)
+    hashes = store.content_hashes(ids)
+    indexed = store.tokens_digests(ids)
+    records = []
+    for doc_id in ids:
+        doc = documents.get(doc_id)
+        if doc is None:  # deleted since the ids were read
+            continue
+        record = IndexRecord.of(doc, store.analyzer)
+        # The hash the indexer wrote stays: a later `index` run finds the document unchanged.
+        record.content_hash = hashes.get(doc_id) or record.content_hash
+        if indexed.get(doc_id) != record.tokens_digest:
+            report.changed.append(doc_id)
+        records.append(record)
+    return records
