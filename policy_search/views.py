@@ -72,7 +72,9 @@ class FacetValue(BaseModel):
     selected: bool = Field(description="the search filters on this value")
 
 
-class CitedLaw(BaseModel):
+class ArticleDocument(BaseModel):
+    """The document an article belongs to."""
+
     id: str
     title: str
     status: Status
@@ -92,7 +94,7 @@ class CitationView(BaseModel):
     message: str = Field(description="what to tell the user, in Chinese")
     url: str | None = Field(description="the article on its document's page, where found")
     text: str | None = Field(description="the article's text, where found")
-    law: CitedLaw | None = Field(description="the law cited, where one of that name is found")
+    law: ArticleDocument | None = Field(description="the law cited, where one of that name is found")
 
 
 class SearchResponse(BaseModel):
@@ -107,18 +109,6 @@ class SearchResponse(BaseModel):
     took_ms: int
     results: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(description="counts per facet field; a field's own filter left out")
-
-
-class ArticleDocument(BaseModel):
-    """The document an article belongs to."""
-
-    id: str
-    title: str
-    status: Status
-    status_label: str
-    level: str | None
-    issuers: list[str]
-    publish_date: date | None
 
 
 class ArticleResultView(BaseModel):
