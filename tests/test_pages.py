@@ -115,6 +115,9 @@ def test_errors_are_pages_in_chinese(client, tmp_path):
     assert missing.status_code == 404 and "未找到页面" in missing.text and "<html" in missing.text
     bad = client.get("/", params={"date_from": "2021-13-45"})
     assert bad.status_code == 400 and "请求参数有误" in bad.text and "date_from" in bad.text
+    assert "日期应写作" in bad.text and "is not a date" not in bad.text
+    long = client.get("/", params={"q": "政务公开" * 70})
+    assert long.status_code == 400 and "检索词过长，最多 256 个字" in long.text and "characters long" not in long.text
     unindexed = TestClient(create_app(Settings(), store=SQLiteStore(tmp_path / "never-indexed.db")))
     down = unindexed.get("/", params={"q": "政务公开"})
     assert down.status_code == 503 and "检索服务暂时不可用" in down.text and "Traceback" not in down.text

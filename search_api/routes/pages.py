@@ -20,7 +20,7 @@ from policy_search import search as search_service
 from policy_search.fields import all_fields, default_facets, field_names
 from policy_search.schema import KIND_LABELS, Article, Kind, article_spans
 from policy_search.search import InvalidRequest
-from policy_search.store_query import MAX_RESULT_WINDOW, SearchRequest, Sort, parse_day
+from policy_search.store_query import MAX_QUERY_LENGTH, MAX_RESULT_WINDOW, SearchRequest, Sort, parse_day
 from policy_search.stores import Store
 from search_api.caching import REVALIDATE, conditional_response
 from search_api.deps import StoreDep
@@ -60,6 +60,22 @@ def _form_values(params: QueryParams) -> dict[str, Any]:
         "field": one("field"),
         "filters": {name: [v for v in params.getlist(name) if v.strip()] for name in field_names()},
     }
+
+
+def page_message(error: InvalidRequest) -> str:
+    """What the search page tells a citizen of a parameter it cannot take, in Chinese (the API
+    answers in English for developers), naming the parameter."""
+    if error.parameter == "q":
+        text = f"检索词过长，最多 {MAX_QUERY_LENGTH} 个字，请缩短后再试"
+    elif error.parameter == "page":
+        text = "页码有误，或已超出可以翻阅的范围，请缩小检索范围"
+    elif error.parameter in ("date_from", "date_to"):
+        text = "日期应写作 年-月-日（如 2021-04-12），起始日期不能晚于截止日期"
+    elif error.parameter in field_names():
+        text = f"筛选条件“{_facet_titles().get(error.parameter, error.parameter)}”的取值有误"
+    else:
+        text = "检索条件有误"
+    return f"{text}（{error.parameter}）"
 
 
 def _parse_date(name: str, value: str) -> date | None:
@@ -123,7 +139,7 @@ def search_page(request: Request, store: StoreDep) -> Response:
             facets=list(default_facets()), field=form["field"] or None, analyzer=store.analyzer,
         )
     except InvalidRequest as error:
-        context["error"] = str(error)
+        context["error"] = page_message(error)
         status_code = 400
     else:
         result = search_service.search_response(store, form["q"], search_request)
