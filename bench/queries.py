@@ -237,6 +237,14 @@ def start_server(store_url: str, index: str, workers: int, log: Path,
 
 # --- main ----------------------------------------------------------------------------------
 
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `open_bench_store` reads: which store, and an existing one to use as it is."""
+    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
+    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
+    parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
+    parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
+
+
 def open_bench_store(args: argparse.Namespace, paths: list[Path], tmp: Path, name: str):
     """The store a benchmark runs on, as its options say: --store-url as it is, or a fresh
     store (a file in `tmp`, or an index on --es-url) holding `paths`: (store, URL, alias)."""
@@ -252,10 +260,7 @@ def open_bench_store(args: argparse.Namespace, paths: list[Path], tmp: Path, nam
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
-    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
-    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
-    parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
-    parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
+    add_store_arguments(parser)
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--seconds", type=float, default=12.0, help="per mode and number of clients")
     parser.add_argument("--rounds", type=int, default=3, help="the modes alternate this many times")

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from measure import percentile  # noqa: E402
-from queries import DEFAULT_PATHS, RESULTS, open_bench_store, start_server  # noqa: E402
+from queries import DEFAULT_PATHS, RESULTS, add_store_arguments, open_bench_store, start_server  # noqa: E402
 
 from policy_search import search as search_service  # noqa: E402
 
@@ -92,10 +92,7 @@ def summary(mode: str, latencies: list[float]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
-    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
-    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
-    parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
-    parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
+    add_store_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=None)

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from queries import (  # noqa: E402  (bench/, the script's own folder)
     DEFAULT_PATHS,
     RESULTS,
+    add_store_arguments,
     open_bench_store,
     pick_weighted,
     request_mix,
@@ -131,10 +132,7 @@ def soak_caller(port: int, by_kind: dict[str, list[float]], failures: list[str],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path)
-    parser.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
-    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
-    parser.add_argument("--store-url", help="use this store as it is instead of indexing PATH")
-    parser.add_argument("--index", default=None, help="Elasticsearch alias (with --store-url)")
+    add_store_arguments(parser)
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1)
