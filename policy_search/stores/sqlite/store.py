@@ -164,13 +164,17 @@ class SQLiteStore(Store):
     # --- lifecycle ---------------------------------------------------------------------
 
     def create(self) -> None:
+        # One transaction: executescript runs each statement on its own otherwise, and a
+        # run killed between them left `documents` without its full-text table (a file
+        # that looked indexed and answered every search with "the index does not exist").
         with self._write_lock, self._cursor() as cursor:
-            cursor.executescript(schema_sql())
-            cursor.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
+            cursor.executescript(
+                "BEGIN IMMEDIATE;"
+                f"{schema_sql()};"
+                "INSERT OR IGNORE INTO meta (key, value)"
+                f" VALUES ('schema_version', '{SCHEMA_VERSION}');"
+                "COMMIT;"
             )
-            self._connection().commit()
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
