@@ -76,7 +76,7 @@ def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[Ar
     if request.any_terms:
         # A question is answered by an article holding its words together: the documents of
         # the best articles are candidates, ranked by their best article's coverage.
-        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW)).hits
+        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW, with_total=False)).hits
         article_coverage = {}
         for article in articles:
             article_coverage.setdefault(article.document.id, article.coverage)
@@ -168,7 +168,8 @@ def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str],
     missing = [doc_id for doc_id in doc_ids if not result.get(doc_id)]
     if missing:
         within = replace(request, any_terms=True, doc_ids=tuple(missing), filters={}, current=False,
-                         date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(missing) * 3)
+                         date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(missing) * 3,
+                         with_total=False)
         take(search_articles(store, within).hits)
     return result
 

@@ -56,3 +56,29 @@ def test_text_indexed_by_another_segmentation_is_indexed_again(tmp_path):
     assert set(ids(store, "湿地")) == {docs[0].id, docs[1].id}
     assert set(ids(store, "城乡规划")) == {d.id for d in docs if "城乡规划" in d.title + d.body}
     fulltext_integrity(store)
+
+
+def test_a_question_sees_words_written_since_it_last_looked_them_up(tmp_path):
+    """A question's candidates come from its rarer words, counted in the full-text vocabulary
+    and remembered between searches: a word that no document held when a server last looked
+    must be found once a document holding it is written, by this process or by another one
+    (an indexing run)."""
+    reader = SQLiteStore(tmp_path / "index.db")
+    Indexer(reader, progress=False).index_documents(sample_documents())
+    question = "我家门口的湿地被人填了，政府的城乡规划允许这样吗"
+
+    def answers() -> list[str]:
+        return [hit.document.id for hit in reader.search(make_request(q=question, facets=[])).hits]
+
+    before = answers()
+    assert before, "the question finds the sample laws by their other words"
+    assert make_request(q=question).any_terms
+    wetland = sample_documents()[0].model_copy(update={"id": "wetland", "title": "湿地保护条例",
+                                                       "body": "第一条 为了保护湿地，制定本条例。"})
+    writer = SQLiteStore(tmp_path / "index.db")  # another connection, as an indexing run is
+    Indexer(writer, progress=False).index_documents([wetland])
+    assert "wetland" in answers()
+
+    wetland_again = wetland.model_copy(update={"id": "wetland-2", "title": "湿地公园管理办法"})
+    Indexer(reader, progress=False).index_documents([wetland_again])  # written through the reader itself
+    assert "wetland-2" in answers()

@@ -712,7 +712,7 @@ class ElasticsearchStore(Store):
         response = self._call(
             self.client.search, index=self.articles_alias, query={"bool": query}, from_=request.offset,
             # counting every match would turn off the top-k skipping (block-max WAND) of a question's OR
-            size=request.size, track_total_hits=ARTICLE_TOTAL_LIMIT,
+            size=request.size, track_total_hits=ARTICLE_TOTAL_LIMIT if request.with_total else False,
             sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
             source={"includes": ["doc_id", "ordinal", "number", "headings", "text"]})
         found = response["hits"]["hits"]
@@ -722,7 +722,8 @@ class ElasticsearchStore(Store):
                        hit["_source"]["headings"], hit["_source"]["text"], hit.get("_score"))
             for hit in found if hit["_source"]["doc_id"] in documents
         ]
-        return ArticleResult(total=response["hits"]["total"]["value"], hits=hits)
+        total = response["hits"]["total"]["value"] if request.with_total else request.offset + len(found)
+        return ArticleResult(total=total, hits=hits)
 
 
 def _article_id(doc_id: str, content_hash: str, ordinal: int) -> str:

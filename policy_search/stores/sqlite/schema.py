@@ -10,6 +10,10 @@ from policy_search.schema import VALIDITY_FIELDS
 from policy_search.stores.base import StoreError
 
 SCHEMA_VERSION = 5
+# An article's rowid is its document's times this plus its place: known before it is
+# written, so that a document's articles and their tokens go in with one statement each,
+# and a document's articles are one rowid range, which FTS5 looks up without a scan.
+ARTICLES_PER_DOCUMENT = 1 << 16
 
 # {field_columns}: a column for each single-valued filter field (fields.FIELDS); see _schema_sql
 _SCHEMA = """

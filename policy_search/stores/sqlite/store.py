@@ -30,7 +30,9 @@ from policy_search.stores.base import IndexRecord, LookupField, Store, StoreErro
 from policy_search.stores.sqlite.schema import SCHEMA_VERSION, match_columns, schema_sql, schema_version
 from policy_search.stores.sqlite.sql import (
     ALL_ROWS,
+    DOCUMENT_MATCH_BUDGET,
     MATCHED_ROWS,
+    TermFrequencies,
     article_documents,
     article_rows,
     chunks_of,
@@ -39,6 +41,7 @@ from policy_search.stores.sqlite.sql import (
     match_expression,
     matched_terms,
     page_hits,
+    rarer_terms,
     read_document,
     where_clause,
 )
@@ -125,6 +128,7 @@ class SQLiteStore(Store):
                                        f"the index file is of schema version {version}, {advice}")
             self._local.connection = connection
             self._local.identity = self._file_identity()
+            self._local.frequencies = TermFrequencies()  # of the file this connection reads
         return connection
 
     @contextmanager
@@ -147,6 +151,7 @@ class SQLiteStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
         with self._write_lock, self._cursor() as cursor:
+            self._frequencies().clear()
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor
@@ -168,6 +173,7 @@ class SQLiteStore(Store):
         # run killed between them left `documents` without its full-text table (a file
         # that looked indexed and answered every search with "the index does not exist").
         with self._write_lock, self._cursor() as cursor:
+            self._frequencies().clear()
             cursor.executescript(
                 "BEGIN IMMEDIATE;"
                 f"{schema_sql()};"
@@ -204,6 +210,7 @@ class SQLiteStore(Store):
 
     def drop(self) -> None:
         with self._write_lock, self._cursor() as cursor:
+            self._frequencies().clear()
             cursor.executescript(
                 "DROP TABLE IF EXISTS documents_fts; DROP TABLE IF EXISTS document_values;"
                 "DROP TABLE IF EXISTS articles_fts; DROP TABLE IF EXISTS articles;"
@@ -424,13 +431,16 @@ class SQLiteStore(Store):
     def search(self, request: SearchRequest) -> SearchResult:
         with self._cursor() as cursor:
             try:
-                source = self._matching_rows(cursor, request)
-                where, params = where_clause(request, matched=source == MATCHED_ROWS)
+                # a question matches the documents holding its rarer terms; all of them rank it
+                matching = rarer_terms(cursor, request, self._frequencies(), "documents_fts", DOCUMENT_MATCH_BUDGET,
+                                       single_characters_last=True)
+                source = self._matching_rows(cursor, matching)
+                where, params = where_clause(matching, matched=source == MATCHED_ROWS)
                 total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-                hits = page_hits(cursor, request, source, where, params) if total else []
+                hits = page_hits(cursor, matching, source, where, params) if total else []
                 if request.any_terms and hits and not request.doc_number_key:
                     hits = matched_terms(cursor, request, hits)
-                facets = {field: facet_counts(cursor, request, field, source) for field in request.facets}
+                facets = {field: facet_counts(cursor, matching, field, source) for field in request.facets}
             finally:
                 self._connection().commit()  # ends the read snapshot the temporary table opened
         return SearchResult(total=total, hits=hits, facets=facets)
@@ -440,13 +450,19 @@ class SQLiteStore(Store):
             return ArticleResult(total=0, hits=[])
         with self._cursor() as cursor:
             try:
-                total, rows = article_rows(cursor, request)
+                total, rows = article_rows(cursor, request, self._frequencies())
                 documents = article_documents(cursor, {row[0] for row in rows})
             finally:
                 self._connection().commit()
         hits = [ArticleHit(documents[doc_rowid], ordinal, number, headings, text or "", -rank)
                 for doc_rowid, ordinal, number, headings, text, rank in rows]
         return ArticleResult(total=total, hits=hits)
+
+    def _frequencies(self) -> TermFrequencies:
+        """This thread's cache of term frequencies, made with its connection."""
+        self._connection()
+        frequencies: TermFrequencies = self._local.frequencies
+        return frequencies
 
     def _matching_rows(self, cursor: sqlite3.Cursor, request: SearchRequest) -> str:
         """Where the count, the page and the facets read from, as `<table> d`.

@@ -17,7 +17,7 @@ from policy_search.stores.base import (
     tokens_digest,
     warn_resegmenting,
 )
-from policy_search.stores.sqlite.schema import field_columns
+from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT, field_columns
 from policy_search.stores.sqlite.sql import chunks_of, marks_for
 from policy_search.stores.stored import StoredForm
 
@@ -29,9 +29,6 @@ FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body
 VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
 ARTICLE_INSERT = ("INSERT INTO articles (rowid, doc_rowid, ordinal, number, headings, start, end, text)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-# An article's rowid is its document's and its place: known before it is written, so that
-# a document's articles and their tokens go in with one statement each.
-ARTICLES_PER_DOCUMENT = 1 << 16
 ARTICLE_FULLTEXT_INSERT = "INSERT INTO articles_fts (rowid, title, headings, text) VALUES (?, CAST(? AS TEXT), ?, ?)"
 ARTICLE_FULLTEXT_DELETE = ("INSERT INTO articles_fts (articles_fts, rowid, title, headings, text)"
                            " VALUES ('delete', ?, CAST(? AS TEXT), ?, ?)")
