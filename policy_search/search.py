@@ -84,9 +84,15 @@ def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[Ar
         for doc in store.get_many(missing, with_body=False).values():
             candidates[doc.id] = Hit(doc, 0.0)
     hits = rerank(list(candidates.values()), request, article_coverage)[request.offset : request.offset + request.size]
-    full = store.get_many([hit.document.id for hit in hits], with_articles=False)
-    hits = [Hit(full.get(hit.document.id, hit.document), hit.score) for hit in hits]
+    if request.with_body:
+        hits = with_bodies(store, hits)
     return SearchResult(total=window.total, hits=hits, facets=window.facets), articles
+
+
+def with_bodies(store: Store, hits: list[Hit]) -> list[Hit]:
+    """The hits with their documents' text (not their articles' spans)."""
+    full = store.get_many([hit.document.id for hit in hits], with_articles=False)
+    return [replace(hit, document=full.get(hit.document.id, hit.document)) for hit in hits]
 
 
 def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, Any]:
@@ -97,12 +103,15 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         # Only punctuation or spaces: nothing can match, but facets still describe the collection.
         result = SearchResult(total=0, hits=[], facets={f: [] for f in request.facets})
     else:
-        result, request, ranked_by = ranked_search_with_articles(store, request)
+        # the texts are read after ranking, and only for the results whose passage is not an article's
+        result, request, ranked_by = ranked_search_with_articles(store, replace(request, with_body=False))
     marks = request.marks
     matched = matched_articles(store, request, [hit.document.id for hit in result.hits], ranked_by)
+    needing_text = [hit for hit in result.hits if not (request.any_terms and matched.get(hit.document.id))]
+    texts = {hit.document.id: hit.document for hit in with_bodies(store, needing_text)} if needing_text else {}
     results = []
     for hit in result.hits:
-        doc = hit.document
+        doc = texts.get(hit.document.id, hit.document)
         item = public_fields(doc, request.valid_on)
         item.pop("body", None)
         item.pop("articles", None)
