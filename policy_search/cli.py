@@ -20,7 +20,8 @@ from policy_search.keys import KeyStore, KeysUnavailable, Scope
 from policy_search.schema import public_fields
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
-from policy_search.stats import SearchStats
+from policy_search.stats import SearchStats, export
+from policy_search.stats import report as stats_report
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -84,12 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("paths", nargs="+", metavar="PAGE")
     _add_keys_parser(commands)
 
-    stats = commands.add_parser("stats", help="what citizens searched for: top queries, queries with no result")
+    _add_stats_parser(commands, with_store)
+    return parser
+
+
+def _add_stats_parser(commands, with_store) -> None:
+    stats = commands.add_parser("stats", help="what citizens searched for: top queries, no results, clicks")
     stats.add_argument("--days", type=_whole_number(1), default=30, help="the last N days (default 30)")
     stats.add_argument("--limit", type=_whole_number(1), default=20, help="queries per list (default 20)")
     stats.add_argument("--stats-file", help="default: $POLICY_SEARCH_STATS_FILE or var/policy-search-stats.db")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
-    return parser
+    stats.add_argument("--csv", choices=export.TABLES, help="print one table as CSV")
 
 
 def _add_keys_parser(commands) -> None:
@@ -294,22 +300,37 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     settings = get_settings()
-    stats = SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days)
-    report = stats.report(args.days, args.limit)
-    if args.json:
-        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+    figures = stats_report.report(SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days),
+                                  args.days, args.limit)
+    if args.csv:
+        sys.stdout.write(export.csv_text(*export.table(figures, args.csv)))
         return 0
-    share = f" ({report.zero_result_searches / report.searches:.0%})" if report.searches else ""
-    print(f"last {report.days} days: {report.searches} searches, {report.zero_result_searches} with no result{share}")
-    if report.by_source:
-        print("  from: " + ", ".join(f"{source} {count}" for source, count in report.by_source.items()))
-    for heading, rows in (("top queries", report.top), ("queries with no result", report.zero_results)):
+    if args.json:
+        print(json.dumps(dataclasses.asdict(figures), ensure_ascii=False, indent=2))
+        return 0
+    _print_report(figures)
+    return 0
+
+
+def _print_report(figures: stats_report.StatsReport) -> None:
+    share = f" ({figures.zero_result_searches / figures.searches:.0%})" if figures.searches else ""
+    print(f"last {figures.days} days: {figures.searches} searches, {figures.zero_result_searches} with no result"
+          f"{share}, {figures.clicks} clicks on results")
+    if figures.by_source:
+        print("  from: " + ", ".join(f"{source} {count}" for source, count in figures.by_source.items()))
+    for heading, rows in (("top queries", figures.top), ("queries with no result", figures.zero_results),
+                          ("queries with results but no click", figures.no_click)):
         print(f"\n{heading}:")
         for row in rows:
-            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is report.zero_results else f"  ({row.results} results)"))
+            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is figures.zero_results else f"  ({row.results} results)"))
         if not rows:
             print("  (none)")
-    return 0
+    print("\nclick-through by position:")
+    for rate in figures.positions:
+        print(f"  {rate.position:>4}  {rate.rate:>6.1%}  ({rate.clicked} of {rate.shown} searches)")
+    print("\nby day:")
+    for day in figures.by_day:
+        print(f"  {day.day}  {day.searches:>6} searches  {day.zero_result_searches:>5} no result  {day.clicks:>5} clicks")
 
 
 def main(argv: list[str] | None = None) -> int:
