@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from analyzers import DataFileError, analyzer_for
+from analyzers.synonyms import RuleConflict, add_synonym, read_synonyms
 from indexer import Failure, FileLimits, Indexer, RunFailed
 from indexer.files import PARSERS, prepare_file
 from policy_search import __version__, documents
@@ -22,6 +23,8 @@ from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
 from policy_search.stats import SearchStats, export
 from policy_search.stats import report as stats_report
+from policy_search.stats.candidates import Candidate, candidate_for, propose, short_form
+from policy_search.stats.export import TABLE_NAMES
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -90,12 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_stats_parser(commands, with_store) -> None:
-    stats = commands.add_parser("stats", help="what citizens searched for: top queries, no results, clicks")
+    stats = commands.add_parser("stats", help="what citizens searched for: top queries, no results, clicks; "
+                                "short forms to add")
+    with_store(stats)  # the titles the short forms are proposed from
     stats.add_argument("--days", type=_whole_number(1), default=30, help="the last N days (default 30)")
     stats.add_argument("--limit", type=_whole_number(1), default=20, help="queries per list (default 20)")
     stats.add_argument("--stats-file", help="default: $POLICY_SEARCH_STATS_FILE or var/policy-search-stats.db")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
-    stats.add_argument("--csv", choices=export.TABLES, help="print one table as CSV")
+    stats.add_argument("--csv", choices=TABLE_NAMES, help="print one table as CSV")
+    actions = stats.add_subparsers(dest="stats_command")
+    accept = actions.add_parser("accept", help="add the short form proposed for a query to the synonym file")
+    with_store(accept)
+    accept.add_argument("query", help="the query, as the statistics show it (e.g. 个保法)")
+    accept.add_argument("--as", dest="long", help="the words it stands for (default: the proposed ones)")
+    accept.add_argument("--synonyms-file", help="default: $POLICY_SEARCH_SYNONYMS, the file the service reads")
 
 
 def _add_keys_parser(commands) -> None:
@@ -299,17 +310,40 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.stats_command == "accept":
+        return _accept_short_form(args)
     settings = get_settings()
     figures = stats_report.report(SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days),
                                   args.days, args.limit)
     if args.csv:
-        sys.stdout.write(export.csv_text(*export.table(figures, args.csv)))
+        headers, rows = (export.candidates_table(propose(_open_store(args, read_only=True), figures.zero_results))
+                         if args.csv == "candidates" else export.table(figures, args.csv))
+        sys.stdout.write(export.csv_text(headers, rows))
         return 0
+    candidates = _candidates(args, figures)
     if args.json:
-        print(json.dumps(dataclasses.asdict(figures), ensure_ascii=False, indent=2))
+        proposed = None if candidates is None else [{**dataclasses.asdict(c), "rule": c.rule} for c in candidates]
+        print(json.dumps({**dataclasses.asdict(figures), "candidates": proposed}, ensure_ascii=False, indent=2))
         return 0
     _print_report(figures)
+    if candidates is not None:
+        print("\nshort forms proposed (accept one with `policy-search stats accept QUERY`):")
+        for candidate in candidates:
+            print(f"  {candidate.rule}    ({candidate.kind}: {candidate.title})")
+        if not candidates:
+            print("  (none)")
     return 0
+
+
+def _candidates(args: argparse.Namespace, figures: stats_report.StatsReport) -> list[Candidate] | None:
+    """The short forms proposed from the queries with no result; None (said why) where the
+    store cannot be read."""
+    try:
+        return propose(_open_store(args, read_only=True), figures.zero_results)
+    except StoreError as error:
+        reason = _missing_store(error, args) if isinstance(error, StoreMissing) else str(error)
+        print(f"policy-search: no short forms proposed: {reason}", file=sys.stderr)
+        return None
 
 
 def _print_report(figures: stats_report.StatsReport) -> None:
@@ -331,6 +365,32 @@ def _print_report(figures: stats_report.StatsReport) -> None:
     print("\nby day:")
     for day in figures.by_day:
         print(f"  {day.day}  {day.searches:>6} searches  {day.zero_result_searches:>5} no result  {day.clicks:>5} clicks")
+
+
+def _accept_short_form(args: argparse.Namespace) -> int:
+    """The short form proposed for a query (or the one given with --as) into the synonym
+    file the service reads, which uses it within seconds."""
+    path = args.synonyms_file or get_settings().synonyms
+    if not path:
+        print("policy-search: no synonym file of this deployment: set POLICY_SEARCH_SYNONYMS to the file the "
+              "service reads (or give --synonyms-file)", file=sys.stderr)
+        return 2
+    short = short_form(args.query)
+    long = args.long or (read_synonyms(Path(path)).get(short) if Path(path).exists() else None)
+    if long is None:
+        candidate = candidate_for(_open_store(args, read_only=True), args.query)
+        if candidate is None:
+            print(f"policy-search: no short form proposed for {args.query!r}: give the words it stands for with "
+                  "--as", file=sys.stderr)
+            return 1
+        long = candidate.long
+    try:
+        added = add_synonym(Path(path), short, long, note=f"accepted {date.today().isoformat()}")
+    except (ValueError, RuleConflict) as error:
+        print(f"policy-search: {error}", file=sys.stderr)
+        return 1
+    print(f"{'added to' if added else 'already in'} {path}: {short} => {long}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

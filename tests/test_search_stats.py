@@ -10,13 +10,15 @@ import io
 import json
 import re
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from policy_search.cli import main
-from policy_search.settings import Settings
+from policy_search.settings import Settings, get_settings
+from policy_search.stats.candidates import candidate_for, propose
 from policy_search.stats.report import report as stats_report
 from search_api import create_app
 
@@ -259,3 +261,81 @@ def test_an_old_statistics_file_gains_the_new_columns(tmp_path, sample_store):
     search(client, "城乡规划")
     assert [row["size"] for row in rows(client)] == [None, 10]
     assert [row.searches for row in stats_report(client.stats).top] == [2]
+
+
+def _searched_and_clicked(client) -> None:
+    for q in ["城乡规划"] * 3 + ["政务公开", "城规法", "城规法", "不存在的词语组合"]:
+        found = search(client, q)
+    first = search(client, "城乡规划")
+    click(client, {"search_id": first["search_id"], "doc_id": first["results"][0]["id"], "position": 1,
+                   "source": "page"})
+    assert found["total"] == 0
+    client.stats.flush()
+
+
+# --- short forms proposed and accepted --------------------------------------------------------
+
+def test_short_forms_are_proposed_for_prefixes_and_abbreviations_of_titles(sample_store):
+    proposed = {q: candidate_for(sample_store, q) for q in ("城规法", "城乡规划示", "城市房屋拆迁管", "城房拆条例",
+                                                             "不存在的词语组合", "个保法", "x")}
+    assert (proposed["城规法"].rule, proposed["城规法"].kind) == ("城规法 => 城乡规划示范法", "abbreviation")
+    assert proposed["城规法"].title == "中华人民共和国城乡规划示范法"
+    assert (proposed["城乡规划示"].rule, proposed["城乡规划示"].kind) == ("城乡规划示 => 城乡规划示范", "prefix")
+    assert proposed["城市房屋拆迁管"].rule == "城市房屋拆迁管 => 城市房屋拆迁管理条例"
+    assert proposed["城房拆条例"].rule == "城房拆条例 => 城市房屋拆迁管理条例"
+    # no title holds it; a short form already (shipped); too short
+    assert proposed["不存在的词语组合"] is None and proposed["个保法"] is None and proposed["x"] is None
+
+
+def test_candidates_come_from_the_queries_with_no_result(service):
+    _searched_and_clicked(service)
+    figures = stats_report(service.stats)
+    assert [(c.query, c.long, c.searches) for c in propose(service.app.state.store, figures.zero_results)] == [
+        ("城规法", "城乡规划示范法", 2)]
+
+
+def _cli_store(monkeypatch, store, synonyms) -> None:
+    monkeypatch.setenv("POLICY_SEARCH_STORE", store.url)
+    monkeypatch.setenv("POLICY_SEARCH_INDEX", getattr(store, "alias", "policies"))
+    monkeypatch.setenv("POLICY_SEARCH_SYNONYMS", str(synonyms))
+    get_settings.cache_clear()
+
+
+def test_an_accepted_short_form_is_written_and_found_by_the_next_search(sample_store, tmp_path, monkeypatch,
+                                                                        capsys):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("# this portal's short forms\n招商法 => 招标投标法", encoding="utf-8")  # no final newline
+    _cli_store(monkeypatch, sample_store, synonyms)
+    settings = Settings(stats_file=str(tmp_path / "stats.db"), synonyms=str(synonyms), words_check_seconds=0.1)
+    client = TestClient(create_app(settings, store=sample_store))
+    assert search(client, "城规法")["total"] == 0
+    try:
+        assert main(["stats", "accept", "城规法"]) == 0
+        assert "城规法 => 城乡规划示范法" in capsys.readouterr().out
+        lines = synonyms.read_text(encoding="utf-8").splitlines()
+        assert lines[:2] == ["# this portal's short forms", "招商法 => 招标投标法"]
+        assert lines[2].startswith("城规法 => 城乡规划示范法  # accepted ")
+        deadline = time.monotonic() + 15
+        while (found := search(client, "城规法"))["total"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the service looks at the file every 0.1 s and loads it in a thread
+        assert found["results"][0]["title"] == "中华人民共和国城乡规划示范法"
+        assert main(["stats", "accept", "城规法"]) == 0 and "already in" in capsys.readouterr().out
+        assert len(synonyms.read_text(encoding="utf-8").splitlines()) == 3
+        assert main(["stats", "accept", "城规法", "--as", "城市规划法"]) == 1
+        assert "maps 城规法 to 城乡规划示范法 already" in capsys.readouterr().err
+        assert main(["stats", "accept", "不存在的词语组合"]) == 1 and "--as" in capsys.readouterr().err
+        assert main(["stats", "accept", "拆迁条例", "--as", "城市房屋拆迁管理条例"]) == 0
+        assert synonyms.read_text(encoding="utf-8").splitlines()[3].startswith("拆迁条例 => 城市房屋拆迁管理条例")
+    finally:
+        get_settings.cache_clear()
+
+
+def test_accepting_needs_the_deployments_synonym_file(sample_store, monkeypatch, capsys):
+    monkeypatch.delenv("POLICY_SEARCH_SYNONYMS", raising=False)
+    monkeypatch.setenv("POLICY_SEARCH_STORE", sample_store.url)
+    get_settings.cache_clear()
+    try:
+        assert main(["stats", "accept", "城规法"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "POLICY_SEARCH_SYNONYMS" in capsys.readouterr().err

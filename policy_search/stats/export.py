@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 
+from policy_search.stats.candidates import Candidate
 from policy_search.stats.report import QueryCount, StatsReport
 
 Table = tuple[list[str], list[list[object]]]
@@ -47,3 +48,11 @@ def csv_text(headers: list[str], rows: list[list[object]]) -> str:
     writer.writerows(rows)
     return out.getvalue()
 
+
+def candidates_table(candidates: list[Candidate]) -> Table:
+    return (["检索词", "建议的同义词规则", "依据", "标题", "检索次数"],
+            [[c.query, c.rule, c.kind_label, c.title, c.searches] for c in candidates])
+
+
+# With the short forms proposed (`candidates`), which need the store.
+TABLE_NAMES = (*TABLES, "candidates")
