@@ -6,6 +6,7 @@ accepted in one command, and a search never failing for them."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
@@ -17,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from policy_search.cli import main
+from policy_search.keys import KeyStore, Scope
 from policy_search.settings import Settings, get_settings
 from policy_search.stats.candidates import candidate_for, propose
 from policy_search.stats.report import report as stats_report
@@ -263,6 +265,20 @@ def test_an_old_statistics_file_gains_the_new_columns(tmp_path, sample_store):
     assert [row.searches for row in stats_report(client.stats).top] == [2]
 
 
+# --- the admin page and CSV -----------------------------------------------------------------
+
+@pytest.fixture
+def staffed(service):
+    """The service with a write key and an admin key."""
+    keys = KeyStore(service.app.state.settings.keys_file)
+    service.tokens = {scope.value: keys.create(scope)[1] for scope in Scope}
+    return service
+
+
+def bearer(client, scope: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens[scope]}"}
+
+
 def _searched_and_clicked(client) -> None:
     for q in ["城乡规划"] * 3 + ["政务公开", "城规法", "城规法", "不存在的词语组合"]:
         found = search(client, q)
@@ -271,6 +287,68 @@ def _searched_and_clicked(client) -> None:
                    "source": "page"})
     assert found["total"] == 0
     client.stats.flush()
+
+
+@pytest.mark.parametrize("path", ["/admin/stats", "/admin/stats.csv?table=top"])
+def test_the_statistics_need_an_admin_key(staffed, path):
+    refused = staffed.get(path)
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "API key" in refused.json()["error"]["message"]
+    assert staffed.get(path, headers={"Authorization": "Bearer ps_nothing_0123456789abcdefghijkl"}).status_code == 401
+    wrong = staffed.get(path, headers=bearer(staffed, "write"))
+    assert wrong.status_code == 403 and "admin" in wrong.json()["error"]["message"]
+    assert staffed.get(path, headers=bearer(staffed, "admin")).status_code == 200
+
+
+def test_the_admin_page_shows_the_figures_in_chinese(staffed):
+    _searched_and_clicked(staffed)
+    page = staffed.get("/admin/stats", params={"days": 7}, headers=bearer(staffed, "admin"))
+    assert page.headers["content-type"].startswith("text/html") and page.headers["cache-control"] == "no-store"
+    html = page.text
+    assert "检索统计：最近 7 天" in html and '<dd id="searches">8</dd>' in html and '<dd id="clicks">1</dd>' in html
+    sections = {name: html.split(f'id="{name}"', 1)[1].split("</section>", 1)[0]
+                for name in ("top", "zero", "no_click", "positions", "days", "candidates")}
+    assert sections["top"].index("城乡规划") < sections["top"].index("城规法")
+    assert "城规法" in sections["zero"] and "城乡规划" not in sections["zero"]
+    assert "政务公开" in sections["no_click"] and "城乡规划" not in sections["no_click"]
+    assert "<tr><td>1</td><td>5</td><td>1</td><td>20.0%</td><td>1</td></tr>" in sections["positions"]  # 1 of 5 shown
+    assert "城规法 =&gt; 城乡规划示范法" in sections["candidates"]
+    assert "policy-search stats accept 城规法" in sections["candidates"]
+    assert "不存在的词语组合" not in sections["candidates"]
+    assert staffed.get("/admin/stats", params={"days": 0}, headers=bearer(staffed, "admin")).status_code == 422
+
+
+def _csv(answer) -> list[list[str]]:
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.content.startswith("\ufeff".encode())  # for spreadsheet programs to read it as UTF-8
+    return list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+
+
+def test_every_table_is_a_csv_file(staffed):
+    _searched_and_clicked(staffed)
+    admin = bearer(staffed, "admin")
+
+    def table(name: str) -> list[list[str]]:
+        answer = staffed.get("/admin/stats.csv", params={"table": name}, headers=admin)
+        assert f"search-stats-{name}-30d.csv" in answer.headers["content-disposition"]
+        return _csv(answer)
+
+    assert table("top")[:3] == [["检索词", "检索次数", "最近一次的结果数"], ["城乡规划", "4", "3"], ["城规法", "2", "0"]]
+    assert [row[0] for row in table("zero")[1:]] == ["城规法", "不存在的词语组合"]
+    assert [row[0] for row in table("no_click")[1:]] == ["政务公开"]
+    positions = table("positions")
+    assert positions[0][0] == "位置" and positions[1] == ["1", "5", "1", "20.0%", "1"]
+    today = datetime.now(UTC).astimezone().date().isoformat()
+    assert table("days")[1:] == [[today, "8", "3", "1"]]
+    candidates = table("candidates")
+    assert candidates[1][:2] == ["城规法", "城规法 => 城乡规划示范法"]
+    unknown = staffed.get("/admin/stats.csv", params={"table": "people"}, headers=admin)
+    assert unknown.status_code == 422 and "table" in unknown.json()["error"]["message"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["stats", "--csv", "top", "--stats-file", str(staffed.stats_file)]) == 0
+    assert list(csv.reader(io.StringIO(out.getvalue())))[:2] == [["检索词", "检索次数", "最近一次的结果数"], ["城乡规划", "4", "3"]]
 
 
 # --- short forms proposed and accepted --------------------------------------------------------
