@@ -50,7 +50,7 @@ def _tables(figures: StatsReport, candidates: list[Candidate]) -> list[dict]:
 
 
 @router.get("/admin/stats", summary="Search statistics for staff, as a page in Chinese (admin key)",
-            response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
+            response_class=Response, responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
 def stats_page(request: Request, key: AdminKey, store: StoreDep, days: Days = 30, limit: Limit = 20) -> Response:
     figures = _report(request, days, limit)
     candidates = propose(store, figures.zero_results)
@@ -60,7 +60,7 @@ def stats_page(request: Request, key: AdminKey, store: StoreDep, days: Days = 30
 
 
 @router.get("/admin/stats.csv", summary="One table of the search statistics as CSV (admin key)",
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def stats_csv(request: Request, key: AdminKey, store: StoreDep, table: TableName, days: Days = 30,
               limit: Limit = 20) -> Response:
     figures = _report(request, days, limit)
