@@ -365,11 +365,24 @@ def test_short_forms_are_proposed_for_prefixes_and_abbreviations_of_titles(sampl
     assert proposed["不存在的词语组合"] is None and proposed["个保法"] is None and proposed["x"] is None
 
 
-def test_candidates_come_from_the_queries_with_no_result(service):
+def test_candidates_come_from_the_queries_with_no_result(service, monkeypatch, tmp_path, capsys):
     _searched_and_clicked(service)
     figures = stats_report(service.stats)
-    assert [(c.query, c.long, c.searches) for c in propose(service.app.state.store, figures.zero_results)] == [
+    store = service.app.state.store
+    assert [(c.query, c.long, c.searches) for c in propose(store, figures.zero_results)] == [
         ("城规法", "城乡规划示范法", 2)]
+    _cli_store(monkeypatch, store, "")
+    try:
+        assert main(["stats", "--stats-file", str(service.stats_file)]) == 0
+        text = capsys.readouterr().out
+        assert "8 searches, 3 with no result (38%), 1 clicks on results" in text
+        assert text.split("short forms proposed")[1].split("\n")[1].split() == [
+            "城规法", "=>", "城乡规划示范法", "(abbreviation:", "中华人民共和国城乡规划示范法)"]
+        assert main(["stats", "--json", "--stats-file", str(service.stats_file)]) == 0
+        proposed = json.loads(capsys.readouterr().out)["candidates"]
+        assert [(c["query"], c["rule"]) for c in proposed] == [("城规法", "城规法 => 城乡规划示范法")]
+    finally:
+        get_settings.cache_clear()
 
 
 def _cli_store(monkeypatch, store, synonyms) -> None:

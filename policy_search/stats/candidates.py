@@ -65,6 +65,13 @@ def _word_starts(analyzer: Analyzer, key: str) -> tuple[set[int], list[int]]:
     return starts, ends
 
 
+def _holds_in_order(key: str, query: str) -> bool:
+    if not key.startswith(query[0]):
+        return False
+    rest = iter(key)
+    return all(char in rest for char in query)
+
+
 def _align(query: str, key: str, starts: set[int], word_starts_first: bool = True) -> list[int] | None:
     """Positions in `key` of the query's characters in order, the first at the key's start,
     each at the start of a word where one follows (else the next occurrence); None when the
@@ -89,6 +96,8 @@ def _kind(query: str, key: str, positions: list[int], starts: set[int]) -> str:
 
 def match(analyzer: Analyzer, query: str, key: str) -> tuple[str, str] | None:
     """(kind, long form) where `query` stands for the start of the title key `key`."""
+    if not _holds_in_order(key, query):  # most titles: decided without cutting them
+        return None
     starts, ends = _word_starts(analyzer, key)
     positions = _align(query, key, starts)
     if positions is None:
