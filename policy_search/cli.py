@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_stats_parser(commands, with_store) -> None:
+def _add_stats_parser(commands, with_store: Callable[[argparse.ArgumentParser], None]) -> None:
     stats = commands.add_parser("stats", help="what citizens searched for: top queries, no results, clicks; "
                                 "short forms to add")
     with_store(stats)  # the titles the short forms are proposed from
@@ -103,7 +104,8 @@ def _add_stats_parser(commands, with_store) -> None:
     stats.add_argument("--csv", choices=TABLE_NAMES, help="print one table as CSV")
     actions = stats.add_subparsers(dest="stats_command")
     accept = actions.add_parser("accept", help="add the short form proposed for a query to the synonym file")
-    with_store(accept)
+    # here too, as after `stats`: a default here would replace the value given there
+    accept.add_argument("--store", default=argparse.SUPPRESS, help="store URL, as for `stats`")
     accept.add_argument("query", help="the query, as the statistics show it (e.g. 个保法)")
     accept.add_argument("--as", dest="long", help="the words it stands for (default: the proposed ones)")
     accept.add_argument("--synonyms-file", help="default: $POLICY_SEARCH_SYNONYMS, the file the service reads")
