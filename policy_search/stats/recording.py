@@ -43,8 +43,6 @@ PURGE_SECONDS = 3600.0
 
 # A search's id: 16 random bytes in hex, made for that search alone.
 SEARCH_ID_PATTERN = r"^[0-9a-f]{32}$"
-# Where a search or a click came from.
-SOURCES = ("page", "widget", "api")
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS searches (
