@@ -29,6 +29,7 @@ from support.servers import ServedApp, StandInServer, free_port
 from support.stores import index_fixtures, indexed_store
 
 from indexer import Indexer
+from policy_search.keys import KeyStore, Scope
 from policy_search.settings import Settings
 from policy_search.stores.sqlite import SQLiteStore
 from search_api import create_app
@@ -115,10 +116,12 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     allowed = f"http://127.0.0.1:{portal_port}"
     folder = tmp_path_factory.mktemp("browser")
     for store in indexed_store("sqlite", folder, index_fixtures):
-        app = create_app(Settings(cors_origins=allowed, stats_file=str(folder / "stats.db")), store=store)
+        settings = Settings(cors_origins=allowed, stats_file=str(folder / "stats.db"), keys_file=str(folder / "keys.db"))
+        app = create_app(settings, store=store)
         with ServedApp(app, service_port) as service, _Portal(service.url, portal_port):
             yield {"service": service.url, "allowed_portal": allowed,
-                   "other_portal": f"http://localhost:{portal_port}", "stats_file": str(folder / "stats.db")}
+                   "other_portal": f"http://localhost:{portal_port}", "stats_file": settings.stats_file,
+                   "keys_file": settings.keys_file}
 
 
 def _csp_refusals(page) -> list[str]:
@@ -542,6 +545,31 @@ def test_pages_meet_wcag_aa_as_checked_by_axe(page, site, path):
         path = path.format(first=first["id"])
     page.goto(site["service"] + path)
     assert _violations(Axe().run(page, options=WCAG_AA)) == []
+
+
+def test_the_statistics_page_meets_wcag_aa_as_checked_by_axe(browser, site):
+    """The staff's page, opened with an admin key (a browser sends it as a header it is
+    given, e.g. by an extension), after a search that found nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    key = KeyStore(site["keys_file"]).create(Scope.ADMIN)[1]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                  extra_http_headers={"Authorization": f"Bearer {key}"})
+    page = context.new_page()
+    refused = _csp_refusals(page)
+    page.request.get(site["service"] + "/api/v1/search?q=zzqqxx")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the service writes its rows a second later
+        page.goto(site["service"] + "/admin/stats")
+        if "zzqqxx" in page.locator("#zero").inner_text():
+            break
+        time.sleep(0.3)
+    expect(page.locator("h1")).to_have_text("检索统计：最近 30 天")
+    expect(page.locator("#zero")).to_contain_text("zzqqxx")
+    assert _violations(Axe().run(page, options=WCAG_AA)) == []
+    _screenshot(page, "admin-stats.png")
+    context.close()
+    assert refused == [], refused
 
 
 def test_the_widget_meets_wcag_aa_as_checked_by_axe(page, site):
