@@ -26,6 +26,7 @@ from policy_search.stats import SearchStats, export
 from policy_search.stats import report as stats_report
 from policy_search.stats.candidates import Candidate, candidate_for, propose, short_form
 from policy_search.stats.export import TABLE_NAMES
+from policy_search.stats.recording import StatsUnavailable
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -406,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     except (InvalidRequest, DataFileError) as error:  # DataFileError: a dictionary file of the settings
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
-    except KeysUnavailable as error:
+    except (KeysUnavailable, StatsUnavailable) as error:
         print(f"policy-search: {error}", file=sys.stderr)
         return 3
     except StoreMissing as error:

@@ -430,3 +430,17 @@ def test_accepting_needs_the_deployments_synonym_file(sample_store, monkeypatch,
     finally:
         get_settings.cache_clear()
     assert "POLICY_SEARCH_SYNONYMS" in capsys.readouterr().err
+
+
+def test_a_statistics_file_that_cannot_be_read_is_said_so(sample_store, tmp_path, capsys):
+    broken = tmp_path / "stats.db"
+    broken.write_bytes(b"not a database, a file put here by mistake " * 100)
+    settings = Settings(stats_file=str(broken), keys_file=str(tmp_path / "keys.db"))
+    client = TestClient(create_app(settings, store=sample_store))
+    token = KeyStore(settings.keys_file).create(Scope.ADMIN)[1]
+    assert client.get("/api/v1/search", params={"q": "城乡规划"}).status_code == 200
+    answer = client.get("/admin/stats", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "stats_unavailable"
+    assert str(tmp_path) not in answer.text
+    assert main(["stats", "--stats-file", str(broken)]) == 3
+    assert f"cannot read the statistics file {broken}" in capsys.readouterr().err

@@ -102,8 +102,16 @@ def _prepare(connection: sqlite3.Connection) -> None:
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         for name, kind in columns:
             if name not in present:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                try:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as error:  # another server process added it meanwhile
+                    if "duplicate column" not in str(error):
+                        raise
     connection.executescript(INDEXES)
+
+
+class StatsUnavailable(Exception):
+    """The statistics file cannot be read; the message names it."""
 
 
 class SearchStats:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from policy_search.stats.recording import SearchStats, since
+from policy_search.stats.recording import SearchStats, StatsUnavailable, since
 
 # Positions whose click-through is shown at least (more where results further down were clicked).
 POSITIONS = 10
@@ -67,7 +67,14 @@ class StatsReport:
 
 
 def report(stats: SearchStats, days: int = 30, limit: int = 20) -> StatsReport:
-    """The last `days` days of `stats`."""
+    """The last `days` days of `stats`; StatsUnavailable where its file cannot be read."""
+    try:
+        return _read(stats, days, limit)
+    except (OSError, sqlite3.Error) as error:
+        raise StatsUnavailable(f"cannot read the statistics file {stats.path}: {error}") from error
+
+
+def _read(stats: SearchStats, days: int, limit: int) -> StatsReport:
     values = {"since": since(days), "limit": limit}
     result = StatsReport(days=days)
     with stats.connection() as connection:

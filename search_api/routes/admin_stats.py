@@ -10,6 +10,7 @@ spreadsheet programs need to read Chinese).
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from policy_search.stats import export
 from policy_search.stats.candidates import Candidate, propose
+from policy_search.stats.recording import StatsUnavailable
 from policy_search.stats.report import StatsReport, report
 from search_api.deps import StoreDep
 from search_api.errors import ApiError, error_responses
@@ -24,7 +26,9 @@ from search_api.recording import search_stats
 from search_api.rendering import templates
 from search_api.routes.writes import AdminKey
 
-router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 404, 422))
+log = logging.getLogger("policy_search.api")
+
+router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 404, 422, 503))
 
 Days = Annotated[int, Query(ge=1, le=3660, description="the last N days")]
 Limit = Annotated[int, Query(ge=1, le=500, description="queries per table")]
@@ -37,7 +41,11 @@ def _report(request: Request, days: int, limit: int) -> StatsReport:
     stats = search_stats(request)
     if stats is None:
         raise ApiError(404, "not_found", "this service records no statistics (POLICY_SEARCH_SEARCH_STATS is off)")
-    return report(stats, days, limit)
+    try:
+        return report(stats, days, limit)
+    except StatsUnavailable as error:
+        log.error("%s", error)
+        raise ApiError(503, "stats_unavailable", "the statistics cannot be read now; try again later") from None
 
 
 def _tables(figures: StatsReport, candidates: list[Candidate]) -> list[dict]:
