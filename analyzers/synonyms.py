@@ -35,3 +35,36 @@ def read_synonyms(path: Path) -> dict[str, str]:
             raise DataFileError(f"{path}:{number}: expected `short => long`, got {line!r}")
         rules[normalize_text(short.strip())] = normalize_text(long.strip())
     return rules
+
+
+class RuleConflict(Exception):
+    """The file already has a rule for the short form, to another long form."""
+
+
+def add_synonym(path: Path, short: str, long: str, note: str = "") -> bool:
+    """Add the rule `short => long` to a synonym file (made where missing): false when the
+    file has it already. The file is written whole to a temporary file and renamed over
+    the old one, so that a service reading it (`search_api.live_words`) never sees half a
+    line. Raises ValueError for a form a rule cannot hold, RuleConflict where the file
+    maps the short form to another long form, DataFileError for a malformed file."""
+    short, long = normalize_text(short.strip()), normalize_text(long.strip())
+    for form in (short, long):
+        if not form or "=>" in form or "#" in form or "\n" in form or "\r" in form:
+            raise ValueError(f"not a form a synonym rule can hold: {form!r}")
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    rules = read_synonyms(path) if text else {}
+    if short in rules:
+        if rules[short] == long:
+            return False
+        raise RuleConflict(f"{path} maps {short} to {rules[short]} already")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += f"{short} => {long}" + (f"  # {note}" if note else "") + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    if path.exists():
+        temporary.chmod(path.stat().st_mode)
+    temporary.replace(path)
+    return True

@@ -3,7 +3,7 @@ through the HTTP API.
 
     .venv/bin/python bench/queries.py [--store sqlite|elasticsearch] [--es-url URL]
         [--clients 1,4,16] [--seconds 12] [--rounds 3] [--server-workers 2]
-        [--store-url URL [--index ALIAS]] [PATH ...]
+        [--recording on|off|both] [--store-url URL [--index ALIAS]] [PATH ...]
 
 Indexes PATH (default: ../shared/corpus/lawrefbook and fixtures/) into a fresh store, or
 uses --store-url as it is. Then, for each number of concurrent clients (closed loop: each
@@ -14,6 +14,13 @@ client sends its next request when the answer to the last one has arrived), thre
   store's queries plus ranking, highlighting and the response body); everything but HTTP;
 - "api": `policy-search serve --workers N` in its own processes, clients on keep-alive
   HTTP connections from this process, latency measured at the client.
+
+The server records each search for the statistics (`policy_search.stats`) as deployed,
+into a file in the temporary folder (`--recording on`, the default), or not (`off`). With
+`--recording both` two servers run, one recording and one not, and a fourth mode,
+"api-off", is the second: `recording_cost` in the results is api ÷ api-off for each number
+of clients (issue 16 asks for at most 1.05), and the figures go to
+bench/results/queries-<store>-recording.json.
 
 The modes alternate in short rounds so that each sees the same machine. The API's own
 overhead is api ÷ library. Threads of one Python process share one GIL, so "store" and
@@ -257,6 +264,25 @@ def open_bench_store(args: argparse.Namespace, paths: list[Path], tmp: Path, nam
     return store, store_url, index
 
 
+def server_modes(recording: str) -> dict[str, bool]:
+    """The API modes to run and whether each one's server records searches."""
+    return {"on": {"api": True}, "off": {"api": False}, "both": {"api": True, "api-off": False}}[recording]
+
+
+def recording_env(recording: bool, tmp: Path) -> dict[str, str]:
+    """A server's settings for the statistics: on, into a file of the run's temporary folder."""
+    return {"POLICY_SEARCH_SEARCH_STATS": "true" if recording else "false",
+            "POLICY_SEARCH_STATS_FILE": str(tmp / "stats.db")}
+
+
+def recording_cost(runs: list[dict]) -> list[dict]:
+    """api ÷ api-off, p50 and mean, for each number of clients."""
+    off = {run["clients"]: run for run in runs if run["mode"] == "api-off"}
+    return [{"clients": run["clients"], "p50": round(run["p50_ms"] / off[run["clients"]]["p50_ms"], 3),
+             "mean": round(run["mean_ms"] / off[run["clients"]]["mean_ms"], 3)}
+            for run in runs if run["mode"] == "api"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS)
@@ -265,6 +291,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0, help="per mode and number of clients")
     parser.add_argument("--rounds", type=int, default=3, help="the modes alternate this many times")
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--recording", choices=["on", "off", "both"], default="on",
+                        help="the server records each search for the statistics (on, as deployed), or not (off); "
+                        "both: a server of each, compared")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",")]
@@ -277,27 +306,33 @@ def main() -> None:
             search_service.search_response(store, params.get("q", ""), to_request(params))
 
         runs = []
-        server, port = start_server(store_url, index, args.server_workers, Path(tmp) / "server.log")
+        servers = {mode: start_server(store_url, index, args.server_workers, Path(tmp) / f"{mode}.log",
+                                      recording_env(recording, Path(tmp)))
+                   for mode, recording in server_modes(args.recording).items()}
         try:
-            run_clients(2, 2.0, mix, api_caller(port))  # warm the server processes
-            callers = {"store": store_caller(store), "library": library_caller(store), "api": api_caller(port)}
+            callers = {"store": store_caller(store), "library": library_caller(store)}
+            for mode, (_, port) in servers.items():
+                run_clients(2, 2.0, mix, api_caller(port))  # warm the server processes
+                callers[mode] = api_caller(port)
             for n in clients:
                 runs.extend(measure(n, args.seconds, args.rounds, mix, callers))
         finally:
-            server.terminate()
-            server.wait(10)
+            for server, _ in servers.values():
+                server.terminate()
+                server.wait(10)
         if not args.store_url and args.store == "elasticsearch":
             store.drop()
 
     library = {run["clients"]: run for run in runs if run["mode"] == "library"}
     for run in runs:
-        if run["mode"] == "api":
+        if run["mode"].startswith("api"):
             run["p50_vs_library"] = round(run["p50_ms"] / library[run["clients"]]["p50_ms"], 2)
             run["mean_vs_library"] = round(run["mean_ms"] / library[run["clients"]]["mean_ms"], 2)
     report = {
         "store": args.store if not args.store_url else store_url.split(":")[0],
         "documents": documents, "requests_in_mix": len(mix), "seconds_per_run": args.seconds,
-        "server_workers": args.server_workers, "rounds": args.rounds,
+        "server_workers": args.server_workers, "rounds": args.rounds, "recording": args.recording,
+        **({"recording_cost": recording_cost(runs)} if args.recording == "both" else {}),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "runs": runs,
     }
@@ -307,7 +342,11 @@ def main() -> None:
     for run in runs:
         print(f"{run['mode']:8} {run['clients']:>7} {run['per_second']:>8} {run['p50_ms']:>8} {run['p95_ms']:>8} "
               f"{run['p99_ms']:>8} {run['errors']:>6} {run.get('p50_vs_library', ''):>11}")
-    output = args.output or RESULTS / f"queries-{report['store']}.json"
+    if args.recording == "both":
+        print("recording on ÷ off (api ÷ api-off): " + ", ".join(
+            f"{cost['clients']} clients p50 {cost['p50']} mean {cost['mean']}" for cost in report["recording_cost"]))
+    suffix = "-recording" if args.recording == "both" else ""
+    output = args.output or RESULTS / f"queries-{report['store']}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 

@@ -7,10 +7,12 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from analyzers import DataFileError, analyzer_for
+from analyzers.synonyms import RuleConflict, add_synonym, read_synonyms
 from indexer import Failure, FileLimits, Indexer, RunFailed
 from indexer.files import PARSERS, prepare_file
 from policy_search import __version__, documents
@@ -20,7 +22,11 @@ from policy_search.keys import KeyStore, KeysUnavailable, Scope
 from policy_search.schema import public_fields
 from policy_search.search import InvalidRequest
 from policy_search.settings import get_settings
-from policy_search.stats import SearchStats
+from policy_search.stats import SearchStats, export
+from policy_search.stats import report as stats_report
+from policy_search.stats.candidates import Candidate, candidate_for, propose, short_form
+from policy_search.stats.export import TABLE_NAMES
+from policy_search.stats.recording import StatsUnavailable
 from policy_search.store_query import MAX_PAGE_SIZE
 from policy_search.stores import Store, StoreError, StoreMissing, open_store
 from search_api.server import CannotListen, serve
@@ -84,12 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("paths", nargs="+", metavar="PAGE")
     _add_keys_parser(commands)
 
-    stats = commands.add_parser("stats", help="what citizens searched for: top queries, queries with no result")
+    _add_stats_parser(commands, with_store)
+    return parser
+
+
+def _add_stats_parser(commands, with_store: Callable[[argparse.ArgumentParser], None]) -> None:
+    stats = commands.add_parser("stats", help="what citizens searched for: top queries, no results, clicks; "
+                                "short forms to add")
+    with_store(stats)  # the titles the short forms are proposed from
     stats.add_argument("--days", type=_whole_number(1), default=30, help="the last N days (default 30)")
     stats.add_argument("--limit", type=_whole_number(1), default=20, help="queries per list (default 20)")
     stats.add_argument("--stats-file", help="default: $POLICY_SEARCH_STATS_FILE or var/policy-search-stats.db")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
-    return parser
+    stats.add_argument("--csv", choices=TABLE_NAMES, help="print one table as CSV")
+    actions = stats.add_subparsers(dest="stats_command")
+    accept = actions.add_parser("accept", help="add the short form proposed for a query to the synonym file")
+    # here too, as after `stats`: a default here would replace the value given there
+    accept.add_argument("--store", default=argparse.SUPPRESS, help="store URL, as for `stats`")
+    accept.add_argument("query", help="the query, as the statistics show it (e.g. 个保法)")
+    accept.add_argument("--as", dest="long", help="the words it stands for (default: the proposed ones)")
+    accept.add_argument("--synonyms-file", help="default: $POLICY_SEARCH_SYNONYMS, the file the service reads")
 
 
 def _add_keys_parser(commands) -> None:
@@ -293,22 +313,86 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.stats_command == "accept":
+        return _accept_short_form(args)
     settings = get_settings()
-    stats = SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days)
-    report = stats.report(args.days, args.limit)
-    if args.json:
-        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+    figures = stats_report.report(SearchStats(args.stats_file or settings.stats_file, settings.stats_retention_days),
+                                  args.days, args.limit)
+    if args.csv:
+        headers, rows = (export.candidates_table(propose(_open_store(args, read_only=True), figures.zero_results))
+                         if args.csv == "candidates" else export.table(figures, args.csv))
+        sys.stdout.write(export.csv_text(headers, rows))
         return 0
-    share = f" ({report.zero_result_searches / report.searches:.0%})" if report.searches else ""
-    print(f"last {report.days} days: {report.searches} searches, {report.zero_result_searches} with no result{share}")
-    if report.by_source:
-        print("  from: " + ", ".join(f"{source} {count}" for source, count in report.by_source.items()))
-    for heading, rows in (("top queries", report.top), ("queries with no result", report.zero_results)):
+    candidates = _candidates(args, figures)
+    if args.json:
+        proposed = None if candidates is None else [{**dataclasses.asdict(c), "rule": c.rule} for c in candidates]
+        print(json.dumps({**dataclasses.asdict(figures), "candidates": proposed}, ensure_ascii=False, indent=2))
+        return 0
+    _print_report(figures)
+    if candidates is not None:
+        print("\nshort forms proposed (accept one with `policy-search stats accept QUERY`):")
+        for candidate in candidates:
+            print(f"  {candidate.rule}    ({candidate.kind}: {candidate.title})")
+        if not candidates:
+            print("  (none)")
+    return 0
+
+
+def _candidates(args: argparse.Namespace, figures: stats_report.StatsReport) -> list[Candidate] | None:
+    """The short forms proposed from the queries with no result; None (said why) where the
+    store cannot be read."""
+    try:
+        return propose(_open_store(args, read_only=True), figures.zero_results)
+    except StoreError as error:
+        reason = _missing_store(error, args) if isinstance(error, StoreMissing) else str(error)
+        print(f"policy-search: no short forms proposed: {reason}", file=sys.stderr)
+        return None
+
+
+def _print_report(figures: stats_report.StatsReport) -> None:
+    share = f" ({figures.zero_result_searches / figures.searches:.0%})" if figures.searches else ""
+    print(f"last {figures.days} days: {figures.searches} searches, {figures.zero_result_searches} with no result"
+          f"{share}, {figures.clicks} clicks on results")
+    if figures.by_source:
+        print("  from: " + ", ".join(f"{source} {count}" for source, count in figures.by_source.items()))
+    for heading, rows in (("top queries", figures.top), ("queries with no result", figures.zero_results),
+                          ("queries with results but no click", figures.no_click)):
         print(f"\n{heading}:")
         for row in rows:
-            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is report.zero_results else f"  ({row.results} results)"))
+            print(f"  {row.searches:>6}  {row.query}" + ("" if rows is figures.zero_results else f"  ({row.results} results)"))
         if not rows:
             print("  (none)")
+    print("\nclick-through by position:")
+    for rate in figures.positions:
+        print(f"  {rate.position:>4}  {rate.rate:>6.1%}  ({rate.clicked} of {rate.shown} searches)")
+    print("\nby day:")
+    for day in figures.by_day:
+        print(f"  {day.day}  {day.searches:>6} searches  {day.zero_result_searches:>5} no result  {day.clicks:>5} clicks")
+
+
+def _accept_short_form(args: argparse.Namespace) -> int:
+    """The short form proposed for a query (or the one given with --as) into the synonym
+    file the service reads, which uses it within seconds."""
+    path = args.synonyms_file or get_settings().synonyms
+    if not path:
+        print("policy-search: no synonym file of this deployment: set POLICY_SEARCH_SYNONYMS to the file the "
+              "service reads (or give --synonyms-file)", file=sys.stderr)
+        return 2
+    short = short_form(args.query)
+    long = args.long or (read_synonyms(Path(path)).get(short) if Path(path).exists() else None)
+    if long is None:
+        candidate = candidate_for(_open_store(args, read_only=True), args.query)
+        if candidate is None:
+            print(f"policy-search: no short form proposed for {args.query!r}: give the words it stands for with "
+                  "--as", file=sys.stderr)
+            return 1
+        long = candidate.long
+    try:
+        added = add_synonym(Path(path), short, long, note=f"accepted {date.today().isoformat()}")
+    except (ValueError, RuleConflict) as error:
+        print(f"policy-search: {error}", file=sys.stderr)
+        return 1
+    print(f"{'added to' if added else 'already in'} {path}: {short} => {long}")
     return 0
 
 
@@ -323,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     except (InvalidRequest, DataFileError) as error:  # DataFileError: a dictionary file of the settings
         print(f"policy-search: {error}", file=sys.stderr)
         return 2
-    except KeysUnavailable as error:
+    except (KeysUnavailable, StatsUnavailable) as error:
         print(f"policy-search: {error}", file=sys.stderr)
         return 3
     except StoreMissing as error:

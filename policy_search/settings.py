@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # requests a minute, which a client may also spend at once). 0 turns a limit off.
     rate_limit_search: int = Field(120, ge=0, description="searches per minute per client (API, search page, current)")
     rate_limit_suggest: int = Field(600, ge=0, description="suggestion requests per minute per client")
+    rate_limit_clicks: int = Field(120, ge=0, description="clicks on results recorded per minute per client")
     rate_limit_loopback: bool = Field(False, description="limit loopback clients too (off: local tools and "
                                       "tests are not limited, nor a reverse proxy on the same machine that "
                                       "does not forward the client's address)")
@@ -48,10 +49,11 @@ class Settings(BaseSettings):
     # The write API's keys and its audit log: a small SQLite file, whatever the store.
     keys_file: str = Field("var/policy-search-keys.db", description="the API keys (hashed) and the audit log of writes")
 
-    # What citizens search for (policy_search/stats.py): no address, cookie or user agent.
-    search_stats: bool = Field(True, description="record each search (query, filters, results, time, source)")
+    # What citizens search for (policy_search/stats/): no address, cookie or user agent.
+    search_stats: bool = Field(True, description="record each search (query, filters, results, time, source) "
+                               "and each click on a result")
     stats_file: str = Field("var/policy-search-stats.db", description="where the searches are recorded")
-    stats_retention_days: int = Field(180, ge=1, description="recorded searches older than this are removed")
+    stats_retention_days: int = Field(180, ge=1, description="recorded searches and clicks older than this are removed")
 
     @property
     def analyzer_config(self) -> AnalyzerConfig:

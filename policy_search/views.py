@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from policy_search.schema import Article, Kind, LinkedDocument, Status
+from policy_search.stats.recording import SEARCH_ID_PATTERN
+from policy_search.store_query import MAX_RESULT_WINDOW
 
 
 class ErrorMessage(BaseModel):
@@ -109,6 +111,21 @@ class SearchResponse(BaseModel):
     took_ms: int
     results: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(description="counts per facet field; a field's own filter left out")
+    search_id: str | None = Field(None, description="this search's own random id, to send back with a click on "
+                                  "one of its results (POST /api/v1/clicks); absent where the service records "
+                                  "no statistics. It names this search only, never a person.")
+
+
+class Click(BaseModel):
+    """A click on a search result, for the statistics: which result of which search, nothing
+    about who clicked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    search_id: str = Field(pattern=SEARCH_ID_PATTERN, description="the search's `search_id`")
+    doc_id: str = Field(min_length=1, max_length=200, description="the id of the document clicked")
+    position: int = Field(ge=1, le=MAX_RESULT_WINDOW, description="its rank, 1-based across pages")
+    source: Literal["page", "widget", "api"] = Field(description="the search page, the widget, or another client")
 
 
 class ArticleResultView(BaseModel):

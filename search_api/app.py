@@ -15,7 +15,7 @@ from policy_search.stores import Store, open_store
 from search_api.errors import install_error_handlers
 from search_api.limits import BodyLimit, rate_limits
 from search_api.live_words import install_live_words
-from search_api.routes import articles, assets, documents, health, pages, reload, search, writes
+from search_api.routes import admin_stats, articles, assets, clicks, documents, health, pages, reload, search, writes
 from search_api.security import HeadAsGet, SecurityHeaders
 
 
@@ -56,8 +56,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, write_max_bytes=settings.max_write_bytes)
     install_live_words(app, settings.analyzer_config, settings.words_check_seconds)
-    for router in (search.make_router(), articles.make_router(), documents.router, writes.router, reload.router,
-                   health.router, pages.router, assets.router):
+    for router in (search.make_router(), articles.make_router(), documents.router, clicks.router, writes.router,
+                   reload.router, admin_stats.router, health.router, pages.router, assets.router):
         app.include_router(router)
     app.mount("/static/swagger-ui", assets.swagger_ui_files(), name="swagger-ui")
     app.mount("/static", assets.static_files(), name="static")

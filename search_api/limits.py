@@ -1,6 +1,6 @@
 """Limits on what one client may ask: rate limits per client, and request sizes.
 
-Rate limits are token buckets, one per client address and per limit (`search`, `suggest`;
+Rate limits are token buckets, one per client address and per limit (`search`, `suggest`, `clicks`;
 a route takes one with `dependencies=[rate_limit("name")]`, and the write API can name its
 own): a bucket holds a minute's worth of requests, refills at that rate, and a request
 that finds it empty is answered 429 with `Retry-After`. The buckets live in each server
@@ -78,7 +78,8 @@ class TokenBuckets:
 
 def rate_limits(settings: Settings) -> dict[str, TokenBuckets]:
     """The app's limits by name, from the settings (a limit of 0 is off)."""
-    limits = {"search": settings.rate_limit_search, "suggest": settings.rate_limit_suggest}
+    limits = {"search": settings.rate_limit_search, "suggest": settings.rate_limit_suggest,
+              "clicks": settings.rate_limit_clicks}
     return {name: TokenBuckets(per_minute) for name, per_minute in limits.items() if per_minute > 0}
 
 

@@ -41,7 +41,7 @@ __all__ = [
 
 @pytest.fixture(scope="session", autouse=True)
 def _searches_recorded_out_of_the_checkout(tmp_path_factory) -> Iterator[None]:
-    """Apps made with Settings() record their searches (policy_search/stats.py): into a
+    """Apps made with Settings() record their searches (policy_search/stats/): into a
     temporary file, not var/ of the checkout. A test naming its own file still does."""
     os.environ.setdefault("POLICY_SEARCH_STATS_FILE", str(tmp_path_factory.mktemp("stats") / "stats.db"))
     yield

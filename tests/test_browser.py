@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -27,6 +29,7 @@ from support.servers import ServedApp, StandInServer, free_port
 from support.stores import index_fixtures, indexed_store
 
 from indexer import Indexer
+from policy_search.keys import KeyStore, Scope
 from policy_search.settings import Settings
 from policy_search.stores.sqlite import SQLiteStore
 from search_api import create_app
@@ -111,11 +114,14 @@ def site(tmp_path_factory) -> Iterator[dict[str, str]]:
     another origin, not in the allow-list."""
     service_port, portal_port = free_port(), free_port()
     allowed = f"http://127.0.0.1:{portal_port}"
-    for store in indexed_store("sqlite", tmp_path_factory.mktemp("browser"), index_fixtures):
-        app = create_app(Settings(cors_origins=allowed), store=store)
+    folder = tmp_path_factory.mktemp("browser")
+    for store in indexed_store("sqlite", folder, index_fixtures):
+        settings = Settings(cors_origins=allowed, stats_file=str(folder / "stats.db"), keys_file=str(folder / "keys.db"))
+        app = create_app(settings, store=store)
         with ServedApp(app, service_port) as service, _Portal(service.url, portal_port):
             yield {"service": service.url, "allowed_portal": allowed,
-                   "other_portal": f"http://localhost:{portal_port}"}
+                   "other_portal": f"http://localhost:{portal_port}", "stats_file": settings.stats_file,
+                   "keys_file": settings.keys_file}
 
 
 def _csp_refusals(page) -> list[str]:
@@ -392,6 +398,66 @@ def test_the_widget_works_on_an_allowed_portal_and_talks_only_to_its_endpoint(pa
     assert "深圳" in page.locator("h1").inner_text()
 
 
+def _recorded_click(site, search_id: str) -> dict:
+    """The click recorded for a search, with its search's query and source: the beacon
+    arrives when it does, and the service writes its rows a second later."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if Path(site["stats_file"]).exists():
+            with sqlite3.connect(site["stats_file"]) as connection:
+                connection.row_factory = sqlite3.Row
+                found = connection.execute(
+                    "SELECT c.*, s.query, s.source AS search_source FROM clicks AS c JOIN searches AS s "
+                    "USING (search_id) WHERE search_id = ?", (search_id,)).fetchall()
+            if found:
+                assert len(found) == 1, [dict(row) for row in found]
+                return dict(found[0])
+        time.sleep(0.2)
+    raise AssertionError(f"no click recorded for the search {search_id}")
+
+
+def test_a_click_on_a_result_of_the_search_page_is_recorded(page, site):
+    page.goto(site["service"] + "/")
+    page.get_by_role("combobox", name="检索词").fill("政务公开")
+    page.keyboard.press("Enter")
+    expect(page.locator("#results-heading")).to_contain_text("“政务公开”的检索结果")  # in place of the browse page's
+    results = page.locator(".result-list .result-title a")
+    expect(results.nth(1)).to_be_visible()
+    search_id = page.locator(".result-list").get_attribute("data-search-id")
+    second = page.locator(".result-list .result").nth(1).get_attribute("data-id")
+    results.nth(1).click()
+    page.wait_for_url(site["service"] + "/documents/**")
+    click = _recorded_click(site, search_id)
+    assert (click["doc_id"], click["position"], click["source"]) == (second, 2, "page")
+    assert (click["query"], click["search_source"]) == ("政务公开", "page")
+    # on the next page, positions go on from the first page's
+    page.goto(site["service"] + "/?kind=policy&page=2")
+    search_id = page.locator(".result-list").get_attribute("data-search-id")
+    first = page.locator(".result-list .result").first.get_attribute("data-id")
+    page.locator(".result-list .result-title a").first.click()
+    page.wait_for_url(site["service"] + "/documents/**")
+    click = _recorded_click(site, search_id)
+    assert (click["doc_id"], click["position"]) == (first, 11)
+
+
+def test_a_click_on_a_result_of_the_widget_is_recorded(page, site):
+    answers: list[dict] = []
+    page.on("response", lambda response: answers.append(response.json())
+            if "/api/v1/search?" in response.url and response.ok else None)
+    page.goto(site["allowed_portal"] + "/strict/?issuer=深圳市人民政府办公厅")  # beacons pass the portal's policy
+    page.get_by_role("combobox", name="搜索政策文件").press_sequentially("政策解读", delay=20)
+    options = page.locator("policy-search-box").get_by_role("option")
+    expect(options.nth(1)).to_be_visible()
+    expect(page.locator("policy-search-box .status")).to_contain_text("共找到")
+    shown = next(answer for answer in reversed(answers) if answer["query"] == "政策解读")
+    assert [hit["title"] for hit in shown["results"]] == [text.split("\n")[0] for text in options.all_inner_texts()]
+    options.nth(1).click()
+    page.wait_for_url(site["service"] + "/documents/**")
+    click = _recorded_click(site, shown["search_id"])
+    assert (click["doc_id"], click["position"], click["source"]) == (shown["results"][1]["id"], 2, "widget")
+    assert (click["query"], click["search_source"]) == ("政策解读", "widget")
+
+
 def test_the_widget_shows_related_articles_for_a_question(page, site):
     page.goto(site["allowed_portal"] + "/")
     box = page.get_by_role("combobox", name="搜索政策文件")
@@ -479,6 +545,31 @@ def test_pages_meet_wcag_aa_as_checked_by_axe(page, site, path):
         path = path.format(first=first["id"])
     page.goto(site["service"] + path)
     assert _violations(Axe().run(page, options=WCAG_AA)) == []
+
+
+def test_the_statistics_page_meets_wcag_aa_as_checked_by_axe(browser, site):
+    """The staff's page, opened with an admin key (a browser sends it as a header it is
+    given, e.g. by an extension), after a search that found nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    key = KeyStore(site["keys_file"]).create(Scope.ADMIN)[1]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                  extra_http_headers={"Authorization": f"Bearer {key}"})
+    page = context.new_page()
+    refused = _csp_refusals(page)
+    page.request.get(site["service"] + "/api/v1/search?q=zzqqxx")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the service writes its rows a second later
+        page.goto(site["service"] + "/admin/stats")
+        if "zzqqxx" in page.locator("#zero").inner_text():
+            break
+        time.sleep(0.3)
+    expect(page.locator("h1")).to_have_text("检索统计：最近 30 天")
+    expect(page.locator("#zero")).to_contain_text("zzqqxx")
+    assert _violations(Axe().run(page, options=WCAG_AA)) == []
+    _screenshot(page, "admin-stats.png")
+    context.close()
+    assert refused == [], refused
 
 
 def test_the_widget_meets_wcag_aa_as_checked_by_axe(page, site):

@@ -70,6 +70,24 @@
     load(window.location.pathname + window.location.search, { push: false });
   });
 
+  // --- clicks on results, for the search statistics ----------------------------------
+  // The search's random id (from its answer), the document and its position: nothing about
+  // who clicked. A beacon outlives the page it is sent from.
+
+  function noteClick(event) {
+    if (event.type === "auxclick" && event.button !== 1) return; // a middle click opens a tab
+    const link = event.target.closest(".result-title a, .result-articles a");
+    const list = link && link.closest(".result-list[data-search-id]");
+    if (!list || !navigator.sendBeacon) return;
+    const result = link.closest(".result");
+    const rank = list.start + Array.prototype.indexOf.call(list.children, result); // <ol start> is the first's
+    navigator.sendBeacon("/api/v1/clicks", JSON.stringify({
+      search_id: list.dataset.searchId, doc_id: result.dataset.id, position: rank, source: "page",
+    }));
+  }
+  document.addEventListener("click", noteClick);
+  document.addEventListener("auxclick", noteClick);
+
   // --- suggestions (ARIA combobox with a listbox) -------------------------------------
 
   let active = -1;

@@ -146,6 +146,7 @@
         return;
       }
       if (ticket !== this.asked) return; // a newer query has been typed
+      this.searchId = body.search_id || null; // sent back with a click on one of its results
       // A cited article (民法典第1062条) comes first among the articles; a citation of one the
       // law lacks is said so.
       const cited = body.citation;
@@ -179,7 +180,7 @@
       this.more.hidden = true;
       this.input.setAttribute("aria-expanded", String(this.results.length > 0));
       this.input.removeAttribute("aria-activedescendant");
-      const documentRows = results.map((hit, i) => this.documentRow(hit, articles.length + i));
+      const documentRows = results.map((hit, i) => this.documentRow(hit, articles.length + i, i + 1));
       if (!articles.length) { this.list.replaceChildren(...documentRows); return; }
       // Articles and documents as two labelled groups of options, the articles first.
       this.list.replaceChildren(
@@ -211,11 +212,24 @@
       return item;
     }
 
-    documentRow(hit, index) {
+    // `position`: the document's rank among the search's results (the articles above are not).
+    documentRow(hit, index, position) {
       const title = element("span", "title", ...markedText(hit.title_html));
       const meta = element("span", "meta", element("span", "badge", hit.status_label),
                            [hit.issuers.join("、"), hit.doc_number, hit.publish_date].filter(Boolean).join(" · "));
-      return this.option(index, this.link(hit.id), title, meta);
+      const row = this.option(index, this.link(hit.id), title, meta);
+      const note = (event) => { if (event.type === "click" || event.button === 1) this.noteClick(hit.id, position); };
+      row.firstChild.addEventListener("click", note);
+      row.firstChild.addEventListener("auxclick", note);
+      return row;
+    }
+
+    // A click on a result, for the service's statistics: the search's random id, the
+    // document and its position, nothing about who clicked (a beacon outlives the page).
+    noteClick(docId, position) {
+      if (!this.searchId || !navigator.sendBeacon) return;
+      navigator.sendBeacon(`${this.endpoint}/api/v1/clicks`, JSON.stringify({
+        search_id: this.searchId, doc_id: docId, position, source: "widget" }));
     }
 
     // An article links to its anchor on the service's document page (a portal's own pages
