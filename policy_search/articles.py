@@ -19,6 +19,8 @@ from policy_search.schema import ArticleSpan, Document
 from policy_search.store_query import SearchRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from policy_search.stores.base import Store
 
 # A heading line of a law: 第一编 总则, 第三分编 准合同, 第二章 结婚, 第一节 一般规定; or a
@@ -75,11 +77,14 @@ class ArticleResult:
     hits: list[ArticleHit]
 
 
-def search_articles(store: Store, request: SearchRequest, window: int = ARTICLE_WINDOW) -> ArticleResult:
+def search_articles(store: Store, request: SearchRequest, window: int = ARTICLE_WINDOW,
+                    documents: Mapping[str, Document] | None = None) -> ArticleResult:
     """The articles that answer a request best: the store's candidates, ranked by how much of
-    the question each covers, then by the store's score (see `ranking.rank_articles`)."""
+    the question each covers, then by the store's score (see `ranking.rank_articles`).
+    `documents`: some of their documents, read already (`Store.search_articles`)."""
     if not request.has_words:
         return ArticleResult(total=0, hits=[])
-    candidates = store.search_articles(replace(request, page=1, size=max(window, request.offset + request.size)))
+    candidates = store.search_articles(replace(request, page=1, size=max(window, request.offset + request.size)),
+                                       documents)
     ranked = rank_articles(candidates.hits, request)
     return ArticleResult(total=candidates.total, hits=ranked[request.offset : request.offset + request.size])

@@ -80,9 +80,7 @@ def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[Ar
         article_coverage = {}
         for article in articles:
             article_coverage.setdefault(article.document.id, article.coverage)
-        missing = [doc_id for doc_id in article_coverage if doc_id not in candidates]
-        for doc in store.get_many(missing, with_body=False).values():
-            candidates[doc.id] = Hit(doc, 0.0)
+            candidates.setdefault(article.document.id, Hit(article.document, 0.0))
     hits = rerank(list(candidates.values()), request, article_coverage)[request.offset : request.offset + request.size]
     if request.with_body:
         hits = with_bodies(store, hits)
@@ -106,7 +104,7 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
         # the texts are read after ranking, and only for the results whose passage is not an article's
         result, request, ranked_by = ranked_search_with_articles(store, replace(request, with_body=False))
     marks = request.marks
-    matched = matched_articles(store, request, [hit.document.id for hit in result.hits], ranked_by)
+    matched = matched_articles(store, request, result.hits, ranked_by)
     needing_text = [hit for hit in result.hits if not (request.any_terms and matched.get(hit.document.id))]
     texts = {hit.document.id: hit.document for hit in with_bodies(store, needing_text)} if needing_text else {}
     results = []
@@ -158,12 +156,13 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
 ARTICLES_PER_RESULT = 3
 
 
-def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str],
+def matched_articles(store: Store, request: SearchRequest, hits: list[Hit],
                      known: tuple[ArticleHit, ...] | list[ArticleHit] = ()) -> dict[str, list[ArticleHit]]:
     """The best articles of each document that hold the words (at most ARTICLES_PER_RESULT):
     from the `known` ones (ranked already) where a document has some, else searched for."""
-    if not doc_ids or not request.has_words or request.doc_number_key:
+    if not hits or not request.has_words or request.doc_number_key:
         return {}
+    doc_ids = [hit.document.id for hit in hits]
     result: dict[str, list[ArticleHit]] = {}
     wanted = set(doc_ids)
 
@@ -179,7 +178,7 @@ def matched_articles(store: Store, request: SearchRequest, doc_ids: list[str],
         within = replace(request, any_terms=True, doc_ids=tuple(missing), filters={}, current=False,
                          date_from=None, date_to=None, page=1, size=ARTICLES_PER_RESULT * len(missing) * 3,
                          with_total=False)
-        take(search_articles(store, within).hits)
+        take(search_articles(store, within, documents={hit.document.id: hit.document for hit in hits}).hits)
     return result
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import pickle
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -261,11 +261,14 @@ class Store(abc.ABC):
     def search(self, request: SearchRequest) -> SearchResult: ...
 
     @abc.abstractmethod
-    def search_articles(self, request: SearchRequest) -> ArticleResult:
+    def search_articles(self, request: SearchRequest, documents: Mapping[str, Document] | None = None
+                        ) -> ArticleResult:
         """The articles matching a request's words (any of them, in ANY mode) in documents
         that pass its filters, best BM25 first (title, headings and text weighted as
         `ranking.ARTICLE_WEIGHTS`), each with its document (no text) and its own text; the
-        candidates that `articles.search_articles` ranks."""
+        candidates that `articles.search_articles` ranks. `documents`: some of those
+        documents (without text) by id, read already: a store that pays a round trip to
+        read documents uses them instead."""
 
     # Whether `search_many` costs less than its searches one after another (a round trip).
     batches_searches = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from functools import partial
 from itertools import islice
@@ -705,7 +705,8 @@ class ElasticsearchStore(Store):
         }[request.sort]
 
 
-    def search_articles(self, request: SearchRequest) -> ArticleResult:
+    def search_articles(self, request: SearchRequest, documents: Mapping[str, Document] | None = None
+                        ) -> ArticleResult:
         if not request.has_words:
             return ArticleResult(total=0, hits=[])
         weights = dict(zip(("title_tokens", "headings_tokens", "text_tokens"), ARTICLE_WEIGHTS, strict=True))
@@ -735,11 +736,12 @@ class ElasticsearchStore(Store):
             sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
             source={"includes": ["doc_id", "ordinal", "number", "headings", "text"]})
         found = response["hits"]["hits"]
-        documents = self.get_many({hit["_source"]["doc_id"] for hit in found}, with_body=False)
+        known = dict(documents or {})
+        known.update(self.get_many({hit["_source"]["doc_id"] for hit in found} - set(known), with_body=False))
         hits = [
-            ArticleHit(documents[hit["_source"]["doc_id"]], hit["_source"]["ordinal"], hit["_source"]["number"],
+            ArticleHit(known[hit["_source"]["doc_id"]], hit["_source"]["ordinal"], hit["_source"]["number"],
                        hit["_source"]["headings"], hit["_source"]["text"], hit.get("_score"))
-            for hit in found if hit["_source"]["doc_id"] in documents
+            for hit in found if hit["_source"]["doc_id"] in known
         ]
         total = response["hits"]["total"]["value"] if request.with_total else request.offset + len(found)
         return ArticleResult(total=total, hits=hits)

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -445,16 +445,18 @@ class SQLiteStore(Store):
                 self._connection().commit()  # ends the read snapshot the temporary table opened
         return SearchResult(total=total, hits=hits, facets=facets)
 
-    def search_articles(self, request: SearchRequest) -> ArticleResult:
+    def search_articles(self, request: SearchRequest, documents: Mapping[str, Document] | None = None
+                        ) -> ArticleResult:
+        # the documents are read in the same snapshot as their articles (`documents` unused)
         if not request.has_words:
             return ArticleResult(total=0, hits=[])
         with self._cursor() as cursor:
             try:
                 total, rows = article_rows(cursor, request, self._frequencies())
-                documents = article_documents(cursor, {row[0] for row in rows})
+                by_rowid = article_documents(cursor, {row[0] for row in rows})
             finally:
                 self._connection().commit()
-        hits = [ArticleHit(documents[doc_rowid], ordinal, number, headings, text or "", -rank)
+        hits = [ArticleHit(by_rowid[doc_rowid], ordinal, number, headings, text or "", -rank)
                 for doc_rowid, ordinal, number, headings, text, rank in rows]
         return ArticleResult(total=total, hits=hits)
 
