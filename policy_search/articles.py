@@ -84,7 +84,15 @@ def search_articles(store: Store, request: SearchRequest, window: int = ARTICLE_
     `documents`: some of their documents, read already (`Store.search_articles`)."""
     if not request.has_words:
         return ArticleResult(total=0, hits=[])
-    candidates = store.search_articles(replace(request, page=1, size=max(window, request.offset + request.size)),
-                                       documents)
+    return rank_candidates(store.search_articles(candidates_request(request, window), documents), request)
+
+
+def candidates_request(request: SearchRequest, window: int = ARTICLE_WINDOW) -> SearchRequest:
+    """What a store is asked for to rank a request's page of articles: the first `window`."""
+    return replace(request, page=1, size=max(window, request.offset + request.size))
+
+
+def rank_candidates(candidates: ArticleResult, request: SearchRequest) -> ArticleResult:
+    """The request's page of the candidates (`candidates_request`), ranked."""
     ranked = rank_articles(candidates.hits, request)
     return ArticleResult(total=candidates.total, hits=ranked[request.offset : request.offset + request.size])

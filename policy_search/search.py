@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from analyzers.highlight import highlight, snippet
-from policy_search.articles import ARTICLE_WINDOW, ArticleHit, search_articles
+from policy_search.articles import ARTICLE_WINDOW, ArticleHit, candidates_request, rank_candidates, search_articles
 from policy_search.citations import Citation, resolve_citation
 from policy_search.fields import facet_label
 from policy_search.ranking import RERANK_WINDOW, rerank
@@ -61,22 +61,27 @@ def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[Ar
     # window on body matches: the best title matches are candidates too. (Title matches are
     # body-or-title matches, so a window that holds every match holds them already.)
     titles_request = replace(request, page=1, size=RERANK_WINDOW // 2, with_body=False, scope=Scope.TITLE, facets=())
-    titles = None
-    if request.scope is Scope.ALL and store.batches_searches:  # one round trip for both
-        window, titles = store.search_many([window_request, titles_request])
+    # A question is answered by an article holding its words together: the documents of the
+    # best articles are candidates, ranked by their best article's coverage.
+    article_request = replace(request, page=1, size=ARTICLE_WINDOW, with_total=False)
+    searches = [window_request]
+    if request.scope is Scope.ALL and store.batches_searches:  # one round trip for all
+        searches.append(titles_request)
+    found = None
+    if request.any_terms:
+        results, found = store.search_with_articles(searches, candidates_request(article_request))
     else:
-        window = store.search(window_request)
-        if request.scope is Scope.ALL and window.total > RERANK_WINDOW:
-            titles = store.search(titles_request)
+        results = store.search_many(searches)
+    window, titles = results[0], results[1] if len(results) > 1 else None
+    if titles is None and request.scope is Scope.ALL and window.total > RERANK_WINDOW:
+        titles = store.search(titles_request)
     candidates = {hit.document.id: hit for hit in window.hits}
     for hit in titles.hits if titles else []:
         candidates.setdefault(hit.document.id, hit)
     article_coverage: dict[str, float] | None = None
     articles: list[ArticleHit] = []
-    if request.any_terms:
-        # A question is answered by an article holding its words together: the documents of
-        # the best articles are candidates, ranked by their best article's coverage.
-        articles = search_articles(store, replace(request, page=1, size=ARTICLE_WINDOW, with_total=False)).hits
+    if found is not None:
+        articles = rank_candidates(found, article_request).hits
         article_coverage = {}
         for article in articles:
             article_coverage.setdefault(article.document.id, article.coverage)

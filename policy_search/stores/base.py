@@ -277,6 +277,12 @@ class Store(abc.ABC):
         """Several searches; engines that can run them together do."""
         return [self.search(request) for request in requests]
 
+    def search_with_articles(self, requests: list[SearchRequest], article_request: SearchRequest
+                             ) -> tuple[list[SearchResult], ArticleResult]:
+        """Several searches and an article search (`search_articles`); engines that can run
+        them together do, and take the articles' documents from the searches' hits."""
+        return self.search_many(requests), self.search_articles(article_request)
+
     @abc.abstractmethod
     def count(self) -> int: ...
 

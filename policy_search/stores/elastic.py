@@ -595,11 +595,16 @@ class ElasticsearchStore(Store):
         searches: list[dict] = []
         for request in requests:
             searches.extend([{"index": self.alias}, self._search_body(request)])
-        responses = self._call(self.client.msearch, searches=searches)["responses"]
+        responses = self._msearch(searches)
+        return [self._result(request, response) for request, response in zip(requests, responses, strict=True)]
+
+    def _msearch(self, searches: list[dict]) -> list[dict]:
+        """The responses of an `_msearch`, each search refused on its own raising as a whole would."""
+        responses: list[dict] = self._call(self.client.msearch, searches=searches)["responses"]
         for response in responses:
             if "error" in response:
                 raise self._refusal(response.get("status", 500))
-        return [self._result(request, response) for request, response in zip(requests, responses, strict=True)]
+        return responses
 
     def _search_body(self, request: SearchRequest) -> dict[str, Any]:
         filters = self._filters(request)
@@ -709,6 +714,24 @@ class ElasticsearchStore(Store):
                         ) -> ArticleResult:
         if not request.has_words:
             return ArticleResult(total=0, hits=[])
+        response = self._call(self.client.search, index=self.articles_alias, **self._article_search_body(request))
+        return self._article_result(request, response, documents or {})
+
+    def search_with_articles(self, requests: list[SearchRequest], article_request: SearchRequest
+                             ) -> tuple[list[SearchResult], ArticleResult]:
+        # one _msearch, and the found articles' documents that the searches did not bring in one mget
+        if not article_request.has_words:
+            return self.search_many(requests), ArticleResult(total=0, hits=[])
+        searches: list[dict] = []
+        for request in requests:
+            searches.extend([{"index": self.alias}, self._search_body(request)])
+        searches.extend([{"index": self.articles_alias}, self._article_search_body(article_request)])
+        responses = self._msearch(searches)
+        results = [self._result(request, response) for request, response in zip(requests, responses, strict=False)]
+        known = {hit.document.id: hit.document for result in results for hit in result.hits}
+        return results, self._article_result(article_request, responses[-1], known)
+
+    def _article_search_body(self, request: SearchRequest) -> dict[str, Any]:
         weights = dict(zip(("title_tokens", "headings_tokens", "text_tokens"), ARTICLE_WEIGHTS, strict=True))
         fields = [f"{name}^{weight:g}" for name, weight in weights.items()]
         filters = [*self._filters(request).values()]
@@ -729,14 +752,18 @@ class ElasticsearchStore(Store):
             query.update(should=terms, minimum_should_match=1)
         else:
             query["must"].extend(terms)
-        response = self._call(
-            self.client.search, index=self.articles_alias, query={"bool": query}, from_=request.offset,
+        return {
+            "query": {"bool": query}, "from": request.offset, "size": request.size,
             # counting every match would turn off the top-k skipping (block-max WAND) of a question's OR
-            size=request.size, track_total_hits=ARTICLE_TOTAL_LIMIT if request.with_total else False,
-            sort=["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
-            source={"includes": ["doc_id", "ordinal", "number", "headings", "text"]})
+            "track_total_hits": ARTICLE_TOTAL_LIMIT if request.with_total else False,
+            "sort": ["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
+            "_source": {"includes": ["doc_id", "ordinal", "number", "headings", "text"]},
+        }
+
+    def _article_result(self, request: SearchRequest, response: Any, documents: Mapping[str, Document]
+                        ) -> ArticleResult:
         found = response["hits"]["hits"]
-        known = dict(documents or {})
+        known = dict(documents)
         known.update(self.get_many({hit["_source"]["doc_id"] for hit in found} - set(known), with_body=False))
         hits = [
             ArticleHit(known[hit["_source"]["doc_id"]], hit["_source"]["ordinal"], hit["_source"]["number"],
