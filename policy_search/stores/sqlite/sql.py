@@ -324,6 +324,7 @@ def matched_terms(cursor: sqlite3.Cursor, request: SearchRequest, hits: list[Hit
     ids = [hit.document.id for hit in hits]
     rowids = dict(cursor.execute(f"SELECT rowid, id FROM documents WHERE id IN ({marks_for(ids)})", ids).fetchall())
     held: dict[str, set[str]] = {doc_id: set() for doc_id in ids}
+    page = json.dumps(list(rowids))
     for index in range(len(request.terms)):
         for expansion, expression in ((False, term_expression(request, index, expansions=False)),
                                       (True, expansion_expression(request, index))):
@@ -331,11 +332,13 @@ def matched_terms(cursor: sqlite3.Cursor, request: SearchRequest, hits: list[Hit
                 continue
             if request.scope is Scope.TITLE:
                 expression = f"{{title}} : ({expression})"
-            # every match, intersected here: FTS5 does not look rowids IN a list up (3 ms a
-            # term for 100 rowids, 0.3 ms for all the matches of a common one)
-            for (rowid,) in cursor.execute("SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?", [expression]):
-                if rowid in rowids:
-                    held[rowids[rowid]].add(matched_name(index, expansion))
+            # every match, intersected with the hits by SQLite: FTS5 does not look rowids IN a
+            # list up (3 ms a term for 100 rowids), and a loop here over the matches of a
+            # common term took twice as long (0.7 ms)
+            for (rowid,) in cursor.execute(
+                    "SELECT hit.value FROM json_each(?) AS hit WHERE hit.value IN"
+                    " (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)", [page, expression]):
+                held[rowids[rowid]].add(matched_name(index, expansion))
     return [replace(hit, matched=frozenset(held[hit.document.id])) for hit in hits]
 
 
