@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from support.documents import sample_documents
+from support.paths import FIXTURES
 
 from indexer import Indexer
 from policy_search.search import make_request
@@ -82,3 +83,21 @@ def test_a_question_sees_words_written_since_it_last_looked_them_up(tmp_path):
     wetland_again = wetland.model_copy(update={"id": "wetland-2", "title": "湿地公园管理办法"})
     Indexer(reader, progress=False).index_documents([wetland_again])  # written through the reader itself
     assert "wetland-2" in answers()
+
+
+def test_articles_of_a_file_without_copied_texts_are_read_from_their_bodies(tmp_path):
+    """Files written before article texts were copied into `articles` hold only where each
+    article stands in its document's body: an article search reads the same texts there."""
+    store = SQLiteStore(tmp_path / "index.db")
+    Indexer(store, progress=False).index_paths([FIXTURES / "lawrefbook"])
+    request = make_request(q="个人信息", facets=[])
+
+    def texts() -> list[tuple[str, str]]:
+        return [(hit.document.id, hit.text) for hit in store.search_articles(request).hits]
+
+    copied = texts()
+    assert copied and all(text for _, text in copied)
+    with sqlite3.connect(store.path) as connection:
+        assert connection.execute("UPDATE articles SET text = NULL WHERE start IS NOT NULL").rowcount
+    store.close()
+    assert texts() == copied

@@ -61,8 +61,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
     title, body, tokenize = "ascii", content = ''
 );
 -- Articles as units of search (policy_search.articles): where each stands in its document.
--- Their text is the slice [start, end) of the document's body (read with substr, without
--- the body), or `text` for an article the body does not hold as it is.
+-- Their text is `text`: the slice [start, end) of the document's body, or for an article
+-- the body does not hold as it is, its own (start and end NULL). Files written before texts
+-- were copied hold NULL for slices: read from the body.
 CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
     doc_rowid INTEGER NOT NULL REFERENCES documents (rowid) ON DELETE CASCADE,

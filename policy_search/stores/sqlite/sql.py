@@ -260,9 +260,8 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
 
 
 def article_texts(cursor: sqlite3.Cursor, rowids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """(number, headings, text) of articles by rowid. Most texts are a slice of their
-    document's body: each body is read once (a law's articles are often found together, and
-    reading the body for each of them cost a question more than finding them)."""
+    """(number, headings, text) of articles by rowid. A file written before article texts
+    were copied holds slices of the body instead: each body is read once."""
     rows = cursor.execute(f"SELECT rowid, doc_rowid, number, headings, text, start, end FROM articles"
                           f" WHERE rowid IN ({marks_for(rowids)})", rowids).fetchall()
     sliced = sorted({doc_rowid for _, doc_rowid, _, _, text, _, _ in rows if text is None})
