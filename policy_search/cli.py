@@ -151,7 +151,7 @@ def _open_store(args: argparse.Namespace, read_only: bool = False) -> Store:
     """The store the command works on, with this deployment's dictionary and synonyms."""
     settings = get_settings()
     return open_store(args.store or settings.store, settings.index, read_only=read_only,
-                      analyzer=analyzer_for(settings.analyzer_config))
+                      analyzer=analyzer_for(settings.analyzer_config), layouts=settings.index_layouts)
 
 
 def cmd_index(args: argparse.Namespace) -> int:

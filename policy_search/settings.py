@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analyzers import AnalyzerConfig
+from policy_search.stores.layout import IndexLayout
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,14 @@ class Settings(BaseSettings):
     es_timeout: float = Field(
         2.0, gt=0, description="seconds a search, page or suggestion waits for Elasticsearch before the "
         "service answers 503 (a hung node must not hold requests for long)")
+    # How the Elasticsearch indexes are laid out on a cluster (docs/benchmarks.md, "Sharding the
+    # article index"): used when an index is made or rebuilt (`policy-search reindex`).
+    es_shards: int = Field(1, ge=1, le=1024, description="Elasticsearch: primary shards of the documents index")
+    es_replicas: str = Field("0-1", description="Elasticsearch: replicas of each shard of the documents index, "
+                             "a number (1) or a range that follows the cluster's nodes (0-1, 1-all)")
+    es_article_shards: int = Field(1, ge=1, le=1024, description="Elasticsearch: primary shards of the articles index")
+    es_article_replicas: str = Field("0-1", description="Elasticsearch: replicas of each shard of the articles "
+                                     "index, a number (1) or a range (0-1, 1-all)")
     max_file_mb: float = Field(20, gt=0, description="indexing: larger files are refused unread")
     parse_seconds: float = Field(30, ge=0, description="indexing: a file taking longer to parse is skipped (0: no limit)")
     frame_ancestors: str = Field("", description="space-separated origins whose pages may show the service's "
@@ -54,6 +63,18 @@ class Settings(BaseSettings):
                                "and each click on a result")
     stats_file: str = Field("var/policy-search-stats.db", description="where the searches are recorded")
     stats_retention_days: int = Field(180, ge=1, description="recorded searches and clicks older than this are removed")
+
+    @field_validator("es_replicas", "es_article_replicas")
+    @classmethod
+    def _replicas(cls, value: str) -> str:
+        IndexLayout(replicas=value)  # raises ValueError with the reason
+        return value
+
+    @property
+    def index_layouts(self) -> tuple[IndexLayout, IndexLayout]:
+        """The shards and replicas of the documents index and of the articles index."""
+        return IndexLayout(self.es_shards, self.es_replicas), IndexLayout(self.es_article_shards,
+                                                                          self.es_article_replicas)
 
     @property
     def analyzer_config(self) -> AnalyzerConfig:

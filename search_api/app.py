@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                                          timeout=settings.es_timeout, analyzer=analyzer_for(settings.analyzer_config))
     # Writes (the write API) go through a store opened for writing, with its own longer
     # timeout; a store handed in (tests, an embedding program) does both.
-    writable = store or open_store(settings.store, settings.index, analyzer=app.state.store.analyzer)
+    writable = store or open_store(settings.store, settings.index, analyzer=app.state.store.analyzer,
+                                   layouts=settings.index_layouts)
     app.state.writer = DocumentWriter(writable)
     app.state.keys = KeyStore(settings.keys_file)
     app.state.search_stats = SearchStats(settings.stats_file, settings.stats_retention_days) \

@@ -14,13 +14,15 @@ from policy_search.stores.base import (
     StoreMissing,
     StoreUnavailable,
 )
+from policy_search.stores.layout import DEFAULT_LAYOUT, IndexLayout
 from policy_search.stores.sqlite import SQLiteStore, check_database
 
-__all__ = ["DocumentsRejected", "IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable", "open_store"]
+__all__ = ["DocumentsRejected", "IndexLayout", "IndexRecord", "Store", "StoreError", "StoreMissing", "StoreUnavailable",
+           "open_store"]
 
 
 def open_store(url: str, index: str = "policies", *, read_only: bool = False, timeout: float | None = None,
-               analyzer: Analyzer | None = None) -> Store:
+               analyzer: Analyzer | None = None, layouts: tuple[IndexLayout, IndexLayout] | None = None) -> Store:
     """`sqlite:///path/to/file.db` for the embedded store, `http(s)://…` for Elasticsearch
     (several nodes of one cluster comma-separated: `http://a:9200,http://b:9200`).
 
@@ -28,7 +30,9 @@ def open_store(url: str, index: str = "policies", *, read_only: bool = False, ti
     read-only, never created: where it does not exist, reads raise `StoreMissing`.
     `timeout`: seconds an Elasticsearch request may take before the store gives up
     (`StoreUnavailable`); the embedded store has no server to wait for. `analyzer`: what the
-    index's text and queries are cut with (default: the shipped dictionary and synonyms)."""
+    index's text and queries are cut with (default: the shipped dictionary and synonyms).
+    `layouts`: the shards and replicas of Elasticsearch's documents index and articles index
+    (`Settings.index_layouts`; default one shard each, a replica where there is a node for it)."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         # sqlite:///var/x.db is relative to the working directory, sqlite:////abs/x.db absolute
@@ -43,7 +47,8 @@ def open_store(url: str, index: str = "policies", *, read_only: bool = False, ti
         # store would pay for nothing.
         from policy_search.stores.elastic import ElasticsearchStore
 
-        if timeout is None:
-            return ElasticsearchStore(url, index=index, analyzer=analyzer)
-        return ElasticsearchStore(url, index=index, request_timeout=timeout, analyzer=analyzer)
+        layout, article_layout = layouts or (DEFAULT_LAYOUT, DEFAULT_LAYOUT)
+        options = {} if timeout is None else {"request_timeout": timeout}
+        return ElasticsearchStore(url, index=index, analyzer=analyzer, layout=layout, article_layout=article_layout,
+                                  **options)
     raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or http://host:9200")

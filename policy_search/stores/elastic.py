@@ -37,6 +37,7 @@ from policy_search.stores.base import (
     tokens_digest,
     warn_resegmenting,
 )
+from policy_search.stores.layout import DEFAULT_LAYOUT, IndexLayout
 from policy_search.stores.stored import StoredForm, stored_form
 
 # Lucene refuses a term over 32,766 bytes, and with it the whole document: longer values
@@ -109,7 +110,10 @@ def mappings() -> dict[str, Any]:
 
 
 def article_mappings() -> dict[str, Any]:
-    return {"dynamic": False,
+    """The articles index's mapping. An article is routed by its document's id, so that a
+    document's articles share one shard: writing or deleting them touches that shard only,
+    and a write without the routing is refused rather than put on another shard."""
+    return {"dynamic": False, "_routing": {"required": True},
             "properties": {**_ARTICLE_PROPERTIES, **{_attribute(field): _KEYWORD for field in _stored_fields()}}}
 
 
@@ -147,21 +151,34 @@ RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length",
              "article_count", "summary"]
+# Longest routing (documents' ids, comma-separated) a search of their articles is sent with:
+# it goes in the request line, which Elasticsearch limits to 4 KB.
+ROUTING_BYTES = 2048
 # Article matches counted exactly up to this many ("at least" beyond).
 ARTICLE_TOTAL_LIMIT = 10_000
-# The settings of a new index (both): one replica where the cluster has a second node for
-# it (none on a single node).
-_INDEX_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1", "refresh_interval": "1s"}
+# Ranked searches gather the term statistics of every shard first, so that an index of several
+# shards scores as an index of one: each shard's own statistics changed the first result of a
+# third of the growth bench's queries at 10,000 documents on 2 shards, while this costs 1-2 ms
+# at the median (docs/benchmarks.md, "Sharding the article index"). Elasticsearch runs a search
+# of one shard as a plain query_then_fetch: an index of one shard pays nothing.
+_SEARCH_TYPE = "dfs_query_then_fetch"
+# How often a new index (both) makes what was written visible to searches; its shards and
+# replicas are the store's `IndexLayout`s (Settings.es_shards …).
+_REFRESH_INTERVAL = "1s"
 
 
 class ElasticsearchStore(Store):
     """`url`: one node, or several nodes of a cluster comma-separated; a request that cannot
     reach one node is tried once on another. `request_timeout`: seconds a request may take
-    (the service passes `Settings.es_timeout`; a timed-out request is not tried again)."""
+    (the service passes `Settings.es_timeout`; a timed-out request is not tried again).
+    `layout`, `article_layout`: the shards and replicas of the documents index and of the
+    articles index, used when they are made or rebuilt."""
 
     def __init__(self, url: str, index: str = "policies", *, request_timeout: float = 10.0,
-                 analyzer: Analyzer | None = None) -> None:
+                 analyzer: Analyzer | None = None, layout: IndexLayout = DEFAULT_LAYOUT,
+                 article_layout: IndexLayout = DEFAULT_LAYOUT) -> None:
         self.analyzer = analyzer or shipped_analyzer()
+        self.layout, self.article_layout = layout, article_layout
         self.url = url
         self.alias = index
         self.articles_alias = f"{index}-articles"
@@ -173,8 +190,8 @@ class ElasticsearchStore(Store):
         )
 
     def __reduce__(self):
-        return partial(ElasticsearchStore, request_timeout=self.request_timeout, analyzer=self.analyzer), (
-            self.url, self.alias)
+        return partial(ElasticsearchStore, request_timeout=self.request_timeout, analyzer=self.analyzer,
+                       layout=self.layout, article_layout=self.article_layout), (self.url, self.alias)
 
     # --- errors ------------------------------------------------------------------------
 
@@ -204,13 +221,14 @@ class ElasticsearchStore(Store):
     # --- lifecycle ---------------------------------------------------------------------
 
     def create(self) -> None:
-        for alias, index_mappings in ((self.alias, mappings()), (self.articles_alias, article_mappings())):
+        for alias, index_mappings, layout in ((self.alias, mappings(), self.layout),
+                                              (self.articles_alias, article_mappings(), self.article_layout)):
             if self._call(self.client.indices.exists_alias, name=alias):
                 # fields added since the index was made (documents get them when re-indexed)
                 self._call(self.client.indices.put_mapping, index=alias, properties=index_mappings["properties"])
                 continue
             self._call(self.client.indices.create, index=f"{alias}-v1", mappings=index_mappings,
-                       settings=_INDEX_SETTINGS, aliases={alias: {}})
+                       settings={**layout.settings(), "refresh_interval": _REFRESH_INTERVAL}, aliases={alias: {}})
 
     def ensure_segmentation(self, fingerprint: str) -> int:
         recorded = self.get_meta("segmentation")
@@ -262,18 +280,18 @@ class ElasticsearchStore(Store):
         new = {alias: f"{alias}-v{version}" for alias in serving}
         meta = self._mapping_meta()
         # written with refreshes off (each would make segments for nothing), turned on at the end
-        building = {**_INDEX_SETTINGS, "refresh_interval": "-1"}
+        building = {"refresh_interval": "-1"}
         target = self.clone()
         assert isinstance(target, ElasticsearchStore)
         target.alias, target.articles_alias = new[self.alias], new[self.articles_alias]
         try:
             self._call(self.client.indices.create, index=new[self.alias], mappings={**mappings(), "_meta": meta},
-                       settings=building)
+                       settings={**self.layout.settings(), **building})
             self._call(self.client.indices.create, index=new[self.articles_alias], mappings=article_mappings(),
-                       settings=building)
+                       settings={**self.article_layout.settings(), **building})
             build(target)
             self._call(self.client.indices.put_settings, index=",".join(new.values()),
-                       settings={"refresh_interval": _INDEX_SETTINGS["refresh_interval"]})
+                       settings={"refresh_interval": _REFRESH_INTERVAL})
             target.refresh()
             # one request: searches see the old indexes or the new ones, never one of each
             self._call(self.client.indices.update_aliases, actions=[
@@ -371,19 +389,26 @@ class ElasticsearchStore(Store):
         except DocumentsRejected as rejected:  # by document, as the indexing run reports them
             raise DocumentsRejected({key.rsplit("/", 2)[0]: reason for key, reason in rejected.reasons.items()}) from None
         if records:
-            self._delete_articles({"bool": {
-                "filter": [{"terms": {"doc_id": [record.document.id for record in records]}}],
+            doc_ids = [record.document.id for record in records]
+            self._delete_articles(doc_ids, {"bool": {
+                "filter": [{"terms": {"doc_id": doc_ids}}],
                 "must_not": [{"terms": {"content_hash": [record.content_hash for record in records]}}]}})
 
-    def _delete_articles(self, query: dict) -> None:
-        """The articles a query finds, deleted by id (a distribution without the reindex
-        module, such as the integration-test one, has no `_delete_by_query`)."""
-        found = helpers.scan(self.client, index=self.articles_alias, query={"query": query}, _source=False, size=1000)
+    def _delete_articles(self, doc_ids: list[str], query: dict) -> None:
+        """The articles of these documents that a query finds, deleted by id (a distribution
+        without the reindex module, such as the integration-test one, has no
+        `_delete_by_query`). The search goes to the documents' shards only where their ids
+        are few enough for the request line (a document written through the API: one shard)."""
+        routing = ",".join(doc_ids)
+        found = helpers.scan(self.client, index=self.articles_alias, query={"query": query}, _source=False, size=1000,
+                             routing=routing if len(routing.encode()) <= ROUTING_BYTES else None)
         try:
-            ids = [hit["_id"] for hit in found]
+            hits = [(hit["_id"], hit.get("_routing")) for hit in found]
         except (ConnectionError, ConnectionTimeout, TransportError) as error:
             raise StoreUnavailable("Elasticsearch cannot be reached") from error
-        self._bulk({"_op_type": "delete", "_index": self.articles_alias, "_id": article_id} for article_id in ids)
+        # an article written before articles were routed (an index made then) has no routing
+        self._bulk({"_op_type": "delete", "_index": self.articles_alias, "_id": article_id,
+                    **({"_routing": routing} if routing is not None else {})} for article_id, routing in hits)
 
     def _article_actions(self, doc: Document, tokens: DocumentTokens, form: StoredForm,
                          content_hash: str) -> list[dict]:
@@ -394,7 +419,7 @@ class ElasticsearchStore(Store):
         }
         return [
             {"_op_type": "index", "_index": self.articles_alias, "_id": _article_id(doc.id, content_hash, ordinal),
-             "_source": {
+             "_routing": doc.id, "_source": {
                 **shared, "ordinal": ordinal, "number": article.number, "headings": article.headings,
                 "headings_tokens": article.heading_tokens, "text_tokens": article.tokens(tokens.body),
                 "text": doc.articles[ordinal].text if ordinal < len(doc.articles) else ""}}
@@ -465,7 +490,7 @@ class ElasticsearchStore(Store):
         ids = list(ids)
         self._bulk({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
         for start in range(0, len(ids), 1000):
-            self._delete_articles({"terms": {"doc_id": ids[start : start + 1000]}})
+            self._delete_articles(ids[start : start + 1000], {"terms": {"doc_id": ids[start : start + 1000]}})
 
     def patch(self, updates: dict[str, dict[str, Any]]) -> None:
         if not updates:
@@ -486,7 +511,7 @@ class ElasticsearchStore(Store):
             actions.append({"_op_type": "update", "_index": self.alias, "_id": doc_id, "doc": changed})
             # an article's status follows its document's
             article_actions.extend(
-                {"_op_type": "update", "_index": self.articles_alias,
+                {"_op_type": "update", "_index": self.articles_alias, "_routing": doc_id,
                  "_id": _article_id(doc_id, found["_source"].get("content_hash", ""), ordinal),
                  "doc": {"superseded_on": changed["superseded_on"]}}
                 for ordinal in range(found["_source"].get("article_count", 0)))
@@ -587,7 +612,7 @@ class ElasticsearchStore(Store):
 
     def search(self, request: SearchRequest) -> SearchResult:
         body = self._search_body(request)
-        return self._result(request, self._call(self.client.search, index=self.alias, **body))
+        return self._result(request, self._call(self.client.search, index=self.alias, search_type=_SEARCH_TYPE, **body))
 
     def search_many(self, requests: list[SearchRequest]) -> list[SearchResult]:
         if len(requests) == 1:
@@ -600,7 +625,8 @@ class ElasticsearchStore(Store):
 
     def _msearch(self, searches: list[dict]) -> list[dict]:
         """The responses of an `_msearch`, each search refused on its own raising as a whole would."""
-        responses: list[dict] = self._call(self.client.msearch, searches=searches)["responses"]
+        responses: list[dict] = self._call(self.client.msearch, searches=searches,
+                                           search_type=_SEARCH_TYPE)["responses"]
         for response in responses:
             if "error" in response:
                 raise self._refusal(response.get("status", 500))
@@ -714,7 +740,8 @@ class ElasticsearchStore(Store):
                         ) -> ArticleResult:
         if not request.has_words:
             return ArticleResult(total=0, hits=[])
-        response = self._call(self.client.search, index=self.articles_alias, **self._article_search_body(request))
+        response = self._call(self.client.search, index=self.articles_alias, search_type=_SEARCH_TYPE,
+                              **self._article_search_body(request))
         return self._article_result(request, response, documents or {})
 
     def search_with_articles(self, requests: list[SearchRequest], article_request: SearchRequest
