@@ -73,7 +73,8 @@ _PROPERTIES: dict[str, Any] = {
     # documents of found articles are read from it instead of from _source, whose parsing on
     # the node (the body, its tokens and the articles: ~250 KB for a law) took half of a
     # question's search and 80 % of an mget of 50 documents (13 ms -> 2.5 ms).
-    "summary": {"type": "keyword", "index": False, "doc_values": False, "store": True},
+    # (text, not keyword: Lucene refuses a keyword over 32 KB even where it is not indexed)
+    "summary": {"type": "text", "index": False, "store": True},
 }
 
 # The articles index (policy_search.articles): an article's place, its tokens, and the fields
@@ -754,7 +755,7 @@ class ElasticsearchStore(Store):
             searches.extend([{"index": self.alias}, self._search_body(request)])
         searches.extend([{"index": self.articles_alias}, self._article_search_body(article_request)])
         responses = self._msearch(searches)
-        results = [self._result(request, response) for request, response in zip(requests, responses, strict=False)]
+        results = [self._result(request, response) for request, response in zip(requests, responses[:-1], strict=True)]
         known = {hit.document.id: hit.document for result in results for hit in result.hits}
         return results, self._article_result(article_request, responses[-1], known)
 
