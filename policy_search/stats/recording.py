@@ -78,8 +78,16 @@ SEARCH_COLUMNS = "at, query, filters, results, took_ms, page, source, origin, se
 CLICK_COLUMNS = "at, search_id, doc_id, position, source"
 
 
+# What a citizen may paste into a search box that names a person: an e-mail address, a run
+# of 8 or more digits (an ID card, a phone or account number; document numbers such as
+# 〔2020〕7号 are shorter). Recorded masked.
+PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d{8,}[\dx]?", re.IGNORECASE)
+
+
 def normalised(query: str) -> str:
-    return re.sub(r"\s+", " ", normalize_query(query)).strip()
+    """A query as recorded: normalised, spaces collapsed, what could name a person masked."""
+    collapsed = re.sub(r"\s+", " ", normalize_query(query)).strip()
+    return PERSONAL.sub(lambda found: "#" * len(found[0]), collapsed)
 
 
 def new_search_id() -> str:

@@ -56,7 +56,7 @@ class StatsReport:
     searches: int = 0
     zero_result_searches: int = 0
     clicks: int = 0
-    clicked_searches: int = 0  # searches with at least one click
+    clicked_searches: int = 0  # first pages (the searches counted) with at least one click
     top: list[QueryCount] = field(default_factory=list)
     zero_results: list[QueryCount] = field(default_factory=list)
     no_click: list[QueryCount] = field(default_factory=list)  # results, and no search of it clicked
@@ -81,7 +81,8 @@ def _read(stats: SearchStats, days: int, limit: int) -> StatsReport:
         result.searches, result.zero_result_searches = connection.execute(
             f"SELECT count(*), coalesce(sum(results = 0), 0) FROM searches AS s WHERE {FIRST_PAGES}", values).fetchone()
         result.clicks, result.clicked_searches = connection.execute(
-            f"SELECT count(*), count(DISTINCT c.search_id) FROM {CLICKS}", values).fetchone()
+            f"SELECT count(*), count(DISTINCT CASE WHEN s.page = 1 THEN c.search_id END) FROM {CLICKS}",
+            values).fetchone()
         result.by_source = dict(connection.execute(
             f"SELECT source, count(*) FROM searches AS s WHERE {FIRST_PAGES} GROUP BY source ORDER BY 2 DESC", values))
         result.clicks_by_source = dict(connection.execute(

@@ -141,7 +141,7 @@ class SQLiteStore(Store):
             finally:
                 cursor.close()
         except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
+            if "no such table" in str(error) or "no such fts5 table" in str(error):
                 raise StoreUnavailable("the index does not exist; run `policy-search index` first") from error
             raise StoreError("the embedded store failed to answer") from error
         except sqlite3.DatabaseError as error:
@@ -174,13 +174,18 @@ class SQLiteStore(Store):
         # that looked indexed and answered every search with "the index does not exist").
         with self._write_lock, self._cursor() as cursor:
             self._frequencies().clear()
-            cursor.executescript(
-                "BEGIN IMMEDIATE;"
-                f"{schema_sql()};"
-                "INSERT OR IGNORE INTO meta (key, value)"
-                f" VALUES ('schema_version', '{SCHEMA_VERSION}');"
-                "COMMIT;"
-            )
+            try:
+                cursor.executescript(
+                    "BEGIN IMMEDIATE;"
+                    f"{schema_sql()};"
+                    "INSERT OR IGNORE INTO meta (key, value)"
+                    f" VALUES ('schema_version', '{SCHEMA_VERSION}');"
+                    "COMMIT;"
+                )
+            except BaseException:
+                if self._connection().in_transaction:  # else it would hold the write lock
+                    self._connection().rollback()
+                raise
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
@@ -452,6 +457,7 @@ class SQLiteStore(Store):
             return ArticleResult(total=0, hits=[])
         with self._cursor() as cursor:
             try:
+                cursor.execute("BEGIN")  # one snapshot: an article found is read, and its document
                 total, rows = article_rows(cursor, request, self._frequencies())
                 by_rowid = article_documents(cursor, {row[0] for row in rows})
             finally:
