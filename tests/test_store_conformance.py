@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from support.documents import law, sample_documents
+from support.paths import FIXTURES
 from support.stores import STORE_KINDS, make_store
 
 from indexer import Indexer
@@ -289,3 +290,36 @@ def test_a_field_declared_once_filters_and_facets_on_both_stores(kind, tmp_path,
     finally:
         store.drop()
         store.close()
+
+
+
+@pytest.mark.parametrize("budget", [1, 2000])
+def test_a_question_counts_and_facets_the_same_documents_on_every_store(tmp_path, monkeypatch, budget):
+    """A question's candidates, so its total and facets, are the documents holding its rarer
+    terms (`candidates.finding_terms`), chosen from the same document frequencies on every
+    store: the same count on both, whatever the budget (1: the two rarest terms only)."""
+    from policy_search import candidates
+
+    monkeypatch.setattr(candidates, "DOCUMENT_MATCH_BUDGET", budget)
+    stores = [make_store(kind, tmp_path) for kind in ("sqlite", "elasticsearch")]
+    questions = ["政府信息公开申请人要求提供个人信息怎么办", "城乡规划管理部门拆迁房屋不给补偿可以起诉吗",
+                 "莆田市政务公开专项检查的通知什么时候失效了"]
+    try:
+        answers = []
+        for store in stores:
+            Indexer(store, progress=False).index_documents(sample_documents())
+            Indexer(store, progress=False).index_paths([FIXTURES])
+            answers.append([])
+            for q in questions:
+                question = make_request(q, valid_on=DAY, facets=["level", "status"], analyzer=store.analyzer)
+                assert question.any_terms and len(question.terms) > 2
+                result = store.search(question)
+                assert sum(c.count for c in result.facets["status"]) == result.total
+                answers[-1].append((result.total, {f: sorted((c.value, c.count) for c in counts)
+                                                   for f, counts in result.facets.items()}))
+        assert all(answer == answers[0] for answer in answers), answers
+        assert all(total for total, _ in answers[0])
+    finally:
+        for store in stores:
+            store.drop()
+            store.close()

@@ -20,7 +20,9 @@ from typing import Any
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError, helpers
 
 from analyzers import Analyzer, shipped_analyzer
+from policy_search import candidates
 from policy_search.articles import ArticleHit, ArticleResult
+from policy_search.candidates import finding_terms, words_of
 from policy_search.fields import Field, get_field, stored_fields
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, article_spans
@@ -665,9 +667,16 @@ class ElasticsearchStore(Store):
             must.append({"term": {"doc_number_key": request.doc_number_key}})
         fields = ["title_tokens"] if request.scope is Scope.TITLE else [f"title_tokens^{TITLE_WEIGHT:g}", "body_tokens"]
         should: list[dict] = []
+        hard: list[dict] = []
         if not request.doc_number_key and request.terms:
             if request.any_terms:
-                should.extend(_term_queries(request, fields, named=True))
+                # every term scores and is named (`Hit.matched`); the rarer ones find the candidates
+                named = _term_queries(request, fields, named=True)
+                should.extend(named)
+                counts = self._document_frequencies(words_of(request)) if len(request.terms) > 2 else {}
+                kept = finding_terms(request, lambda word: counts.get(word, 0), candidates.DOCUMENT_MATCH_BUDGET)
+                if kept is not None:
+                    hard.append({"bool": {"should": [named[index] for index in kept], "minimum_should_match": 1}})
             elif request.expansions:
                 must.extend(_term_queries(request, fields))
             else:
@@ -675,7 +684,6 @@ class ElasticsearchStore(Store):
         if not request.doc_number_key:
             must.extend(_phrase_query(tokens, fields) for tokens in request.phrases)
         must_not = [_phrase_query(tokens, ["title_tokens", "body_tokens"]) for tokens in request.excluded]
-        hard: list[dict] = []
         if request.date_from or request.date_to:
             bounds = {}
             if request.date_from:
@@ -692,6 +700,16 @@ class ElasticsearchStore(Store):
         if should:
             query.update(should=should, minimum_should_match=1)
         return {"bool": query}
+
+    def _document_frequencies(self, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word in their title or body (as the embedded store's
+        full-text vocabulary counts them): one search, the collection's, no hits."""
+        filters = {str(number): {"bool": {"should": [{"term": {"title_tokens": word}}, {"term": {"body_tokens": word}}]}}
+                   for number, word in enumerate(words)}
+        response = self._call(self.client.search, index=self.alias, size=0, track_total_hits=False,
+                              aggs={"words": {"filters": {"filters": filters}}})
+        buckets = response["aggregations"]["words"]["buckets"]
+        return {word: buckets[str(number)]["doc_count"] for number, word in enumerate(words)}
 
     def _filters(self, request: SearchRequest) -> dict[str, dict]:
         """One query per filtered field, so each facet can leave its own out."""

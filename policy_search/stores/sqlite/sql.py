@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 
+from policy_search.candidates import finding_terms
 from policy_search.fields import get_field
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, articles_from_spans
@@ -170,13 +171,6 @@ def phrase(tokens: list[str]) -> str:
 # adds little to BM25 and nothing to what the rarer ones find. Every term still counts in
 # ranking (`ranking.coverage`).
 ARTICLE_MATCH_BUDGET = 5000
-# The same for a question's documents, whose matches are also copied, counted and faceted
-# (`SQLiteStore._matching_rows`). On the corpus a question's terms together match some 2,400
-# of its 3,478 documents; at 2,000 a question costs ~13 ms less and document hit@10 moves
-# from 0.850 to 0.828 (bench/relevance).
-DOCUMENT_MATCH_BUDGET = 2000
-
-
 class TermFrequencies:
     """How many rows of a full-text table hold each word (its FTS5 vocabulary), remembered
     until the file changes: a question looks up some twenty words, 0.1 ms each."""
@@ -207,29 +201,13 @@ class TermFrequencies:
 def rarer_terms(cursor: sqlite3.Cursor, request: SearchRequest, frequencies: TermFrequencies,
                 table: str = "articles_fts", budget: int = ARTICLE_MATCH_BUDGET,
                 single_characters_last: bool = False) -> SearchRequest:
-    """In ANY mode, the request with only the rarer terms that find candidates: in order of
-    how many rows of `table` hold them, while the matches stay within `budget` (the two
-    rarest always). `single_characters_last`: one-character terms (钱, 没, 交: rare as
-    tokens of a whole document, and saying little) only after the words."""
-    if not request.any_terms or len(request.terms) <= 2:
+    """In ANY mode, the request with only the rarer terms that find candidates
+    (`candidates.finding_terms` over the rows of `table`)."""
+    kept = finding_terms(request, lambda word: frequencies.count(cursor, table, word), budget,
+                         single_characters_last)
+    if kept is None:
         return request
-
-    def frequency(words: list[str]) -> int:
-        return min(frequencies.count(cursor, table, word) for word in words)
-
-    held = []
-    for index in range(len(request.terms)):
-        count = sum(frequency(words) for words in request.alternatives(index))
-        if count:
-            held.append((single_characters_last and len(request.terms[index]) == 1, count, index))
-    kept: list[int] = []
-    matches = 0
-    for _, count, index in sorted(held):
-        if len(kept) >= 2 and matches + count > budget:
-            break
-        kept.append(index)
-        matches += count
-    terms = [request.terms[index] for index in sorted(kept)] or request.terms[:1]
+    terms = [request.terms[index] for index in kept]
     return replace(request, terms=terms, expansions={t: e for t, e in request.expansions.items() if t in terms})
 
 

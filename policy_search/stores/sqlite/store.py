@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers import Analyzer, shipped_analyzer
+from policy_search import candidates
 from policy_search.articles import ArticleHit, ArticleResult
 from policy_search.schema import Document
 from policy_search.store_query import SearchRequest, SearchResult
@@ -30,7 +31,6 @@ from policy_search.stores.base import IndexRecord, LookupField, Store, StoreErro
 from policy_search.stores.sqlite.schema import SCHEMA_VERSION, match_columns, schema_sql, schema_version
 from policy_search.stores.sqlite.sql import (
     ALL_ROWS,
-    DOCUMENT_MATCH_BUDGET,
     MATCHED_ROWS,
     TermFrequencies,
     article_documents,
@@ -437,8 +437,8 @@ class SQLiteStore(Store):
         with self._cursor() as cursor:
             try:
                 # a question matches the documents holding its rarer terms; all of them rank it
-                matching = rarer_terms(cursor, request, self._frequencies(), "documents_fts", DOCUMENT_MATCH_BUDGET,
-                                       single_characters_last=True)
+                matching = rarer_terms(cursor, request, self._frequencies(), "documents_fts",
+                                       candidates.DOCUMENT_MATCH_BUDGET, single_characters_last=True)
                 source = self._matching_rows(cursor, matching)
                 where, params = where_clause(matching, matched=source == MATCHED_ROWS)
                 total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
