@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,8 @@ def is_web_url(url: object) -> bool:
 
 
 templates.env.tests["web_url"] = is_web_url
+# A citizen's query shown as part of a command to copy: quoted for the shell.
+templates.env.filters["shell_quote"] = shlex.quote
 
 # What a citizen reads when a page cannot be shown (the API's messages are for developers).
 ERROR_TITLES = {

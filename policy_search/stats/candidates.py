@@ -140,7 +140,12 @@ def candidate_for(store: Store, query: str, searches: int = 0) -> Candidate | No
     return None
 
 
+# Queries without results looked at, at most (the most searched first): each costs a
+# suggestion lookup and a search per title, and the admin page works them out when shown.
+PROPOSE_LIMIT = 50
+
+
 def propose(store: Store, queries: list[QueryCount]) -> list[Candidate]:
     """A candidate for each of the queries (those without results) that has one."""
-    proposed = [candidate_for(store, row.query, row.searches) for row in queries]
+    proposed = [candidate_for(store, row.query, row.searches) for row in queries[:PROPOSE_LIMIT]]
     return [candidate for candidate in proposed if candidate is not None]
