@@ -21,6 +21,12 @@ from policy_search.store_query import SearchRequest
 DOCUMENT_MATCH_BUDGET = 2000
 
 
+def narrows(request: SearchRequest) -> bool:
+    """Whether some of a request's terms may be left out of finding its candidates: a
+    question of three terms or more."""
+    return request.any_terms and len(request.terms) > 2
+
+
 def finding_terms(request: SearchRequest, frequency: Callable[[str], int], budget: int = DOCUMENT_MATCH_BUDGET,
                   single_characters_last: bool = True) -> list[int] | None:
     """The indexes of the terms whose matches are the candidates, in order of how many rows
@@ -28,7 +34,7 @@ def finding_terms(request: SearchRequest, frequency: Callable[[str], int], budge
     term (not a question, or two terms at most). A term stands for its statutory words too
     (their rows add up). `single_characters_last`: one-character terms (钱, 没, 交: rare as
     tokens of a whole document, and saying little) only after the words."""
-    if not request.any_terms or len(request.terms) <= 2:
+    if not narrows(request):
         return None
     held = []
     for index in range(len(request.terms)):

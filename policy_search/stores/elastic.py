@@ -22,7 +22,7 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elastics
 from analyzers import Analyzer, shipped_analyzer
 from policy_search import candidates
 from policy_search.articles import ArticleHit, ArticleResult
-from policy_search.candidates import finding_terms, words_of
+from policy_search.candidates import finding_terms, narrows, words_of
 from policy_search.fields import Field, get_field, stored_fields
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, article_spans
@@ -673,7 +673,7 @@ class ElasticsearchStore(Store):
                 # every term scores and is named (`Hit.matched`); the rarer ones find the candidates
                 named = _term_queries(request, fields, named=True)
                 should.extend(named)
-                counts = self._document_frequencies(words_of(request)) if len(request.terms) > 2 else {}
+                counts = self._document_frequencies(words_of(request)) if narrows(request) else {}
                 kept = finding_terms(request, lambda word: counts.get(word, 0), candidates.DOCUMENT_MATCH_BUDGET)
                 if kept is not None:
                     hard.append({"bool": {"should": [named[index] for index in kept], "minimum_should_match": 1}})

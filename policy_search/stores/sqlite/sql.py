@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
-from policy_search.candidates import finding_terms
+from policy_search.candidates import finding_terms, narrows
 from policy_search.fields import get_field
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, articles_from_spans
@@ -172,6 +172,8 @@ def phrase(tokens: list[str]) -> str:
 # adds little to BM25 and nothing to what the rarer ones find. Every term still counts in
 # ranking (`ranking.coverage`).
 ARTICLE_MATCH_BUDGET = 5000
+
+
 class TermFrequencies:
     """How many rows of a full-text table hold each word (its FTS5 vocabulary), remembered
     until the file changes: a question looks up some twenty words, 0.1 ms each."""
@@ -184,19 +186,24 @@ class TermFrequencies:
         """Forget the counts (the connection that reads them is writing)."""
         self._counts.clear()
 
-    def count(self, cursor: sqlite3.Cursor, table: str, word: str) -> int:
+    def counter(self, cursor: sqlite3.Cursor, table: str) -> Callable[[str], int]:
+        """The count of a word's rows in `table`, as the file is now (checked once, here)."""
         # data_version moves when another connection commits (this one's writes call clear)
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         if version != self._version:
             self._counts.clear()
             self._version = version
-        key = (table, word)
-        if key not in self._counts:
-            vocabulary = f"temp.{table}_vocab"
-            cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary} USING fts5vocab(main, {table}, 'row')")
-            row = cursor.execute(f"SELECT doc FROM {vocabulary} WHERE term = ?", [word]).fetchone()
-            self._counts[key] = row[0] if row else 0
-        return self._counts[key]
+        vocabulary = f"temp.{table}_vocab"
+        cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary} USING fts5vocab(main, {table}, 'row')")
+
+        def count(word: str) -> int:
+            key = (table, word)
+            if key not in self._counts:
+                row = cursor.execute(f"SELECT doc FROM {vocabulary} WHERE term = ?", [word]).fetchone()
+                self._counts[key] = row[0] if row else 0
+            return self._counts[key]
+
+        return count
 
 
 def rarer_terms(cursor: sqlite3.Cursor, request: SearchRequest, frequencies: TermFrequencies,
@@ -204,8 +211,9 @@ def rarer_terms(cursor: sqlite3.Cursor, request: SearchRequest, frequencies: Ter
                 single_characters_last: bool = False) -> SearchRequest:
     """In ANY mode, the request with only the rarer terms that find candidates
     (`candidates.finding_terms` over the rows of `table`)."""
-    kept = finding_terms(request, lambda word: frequencies.count(cursor, table, word), budget,
-                         single_characters_last)
+    if not narrows(request):
+        return request
+    kept = finding_terms(request, frequencies.counter(cursor, table), budget, single_characters_last)
     if kept is None:
         return request
     terms = [request.terms[index] for index in kept]
