@@ -114,7 +114,7 @@ def search_response(store: Store, q: str, request: SearchRequest) -> dict[str, A
     marks = request.marks
     matched = matched_articles(store, request, result.hits, ranked_by)
     needing_text = [hit for hit in result.hits if not (request.any_terms and matched.get(hit.document.id))]
-    texts = {hit.document.id: hit.document for hit in with_bodies(store, needing_text)} if needing_text else {}
+    texts = {hit.document.id: hit.document for hit in with_bodies(store, needing_text)}
     results = []
     for hit in result.hits:
         doc = texts.get(hit.document.id, hit.document)
