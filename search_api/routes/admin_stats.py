@@ -20,11 +20,11 @@ from policy_search.stats import export
 from policy_search.stats.candidates import Candidate, propose
 from policy_search.stats.recording import StatsUnavailable
 from policy_search.stats.report import StatsReport, report
+from search_api.auth import AdminKey
 from search_api.deps import StoreDep
 from search_api.errors import ApiError, error_responses
 from search_api.recording import search_stats
 from search_api.rendering import templates
-from search_api.routes.writes import AdminKey
 
 log = logging.getLogger("policy_search.api")
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from search_api.auth import AdminKey
 from search_api.errors import error_responses
 from search_api.live_words import reload_words
-from search_api.routes.writes import AdminKey
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=error_responses(401, 403))
 

@@ -1,8 +1,9 @@
 """The write API for a portal's CMS: put and delete documents, one or a batch at a time.
 
 Every route here needs an API key (`policy-search keys create`), sent as
-`Authorization: Bearer <key>`: without one, or with one unknown or revoked, 401 with
-`WWW-Authenticate`; with one whose scope or issuer does not allow the write, 403. Reads
+`Authorization: Bearer <key>` and checked by `search_api.auth`: without one, or with one
+unknown or revoked, 401 with `WWW-Authenticate`; with one whose scope or issuer does not
+allow the write, 403. Reads
 stay open. Every write, made or refused after the key was checked, is in the audit log
 (key id, action, document id, outcome, time: never the key).
 
@@ -16,8 +17,7 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import NotADocument, ParseError
@@ -37,15 +37,13 @@ from indexer.submissions import (
     page_document,
     record_document,
 )
-from policy_search.keys import ApiKey, InvalidKey, KeyStore, KeysUnavailable, Scope
+from policy_search.keys import ApiKey, KeysUnavailable
 from policy_search.stores import StoreError, StoreUnavailable
 from policy_search.views import AuditLog, BatchLineResult, BatchResult, DocumentRecord, WriteResult
+from search_api.auth import AdminKey, WriteKey
 from search_api.errors import ApiError, error_responses
 
 log = logging.getLogger("policy_search.api")
-
-bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey", bearerFormat="ps_<key id>_<secret>",
-                    description="an API key made by `policy-search keys create --scope write|admin [--issuer …]`")
 
 SourceId = Annotated[str, Path(pattern=SOURCE_ID_PATTERN, max_length=200,
                                description="the document's id: the CMS's own id of it (its source id), "
@@ -85,40 +83,6 @@ BATCH_BODY = {
                        '{"source_id": "…", "action": "delete"} to delete'}}},
 }
 
-
-def _unauthorized(code: str, message: str, error: str | None = None) -> ApiError:
-    challenge = 'Bearer realm="policy-search"' + (f', error="{error}"' if error else "")
-    return ApiError(401, code, message, {"WWW-Authenticate": challenge})
-
-
-def require_key(scope: Scope):
-    """A dependency: the request's API key, checked to allow `scope`."""
-
-    def check(request: Request,
-              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> ApiKey:
-        if credentials is None:
-            raise _unauthorized("unauthorized", "this route needs an API key: send `Authorization: Bearer <key>` "
-                                "(make one with `policy-search keys create`)")
-        keys: KeyStore = request.app.state.keys
-        try:
-            key = keys.authenticate(credentials.credentials)
-        except InvalidKey as error:
-            raise _unauthorized("invalid_key", str(error), "invalid_token") from None
-        except KeysUnavailable as error:
-            log.error("keys file unavailable: %s", error)
-            raise ApiError(503, "keys_unavailable", "the API keys cannot be checked now; try again later") from None
-        if not key.scope.allows(scope):
-            raise ApiError(403, "insufficient_scope", f"the key {key.id} has scope {key.scope.value!r}; "
-                           f"this needs {scope.value!r}",
-                           {"WWW-Authenticate": f'Bearer realm="policy-search", error="insufficient_scope", '
-                                                f'scope="{scope.value}"'})
-        return key
-
-    return Depends(check)
-
-
-WriteKey = Annotated[ApiKey, require_key(Scope.WRITE)]
-AdminKey = Annotated[ApiKey, require_key(Scope.ADMIN)]
 
 router = APIRouter(prefix="/api/v1", tags=["write"], responses=error_responses(401, 403, 422, 503))
 
