@@ -82,9 +82,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
 -- FTS5 gathers a transaction's tokens in memory and writes them out as a segment when they
 -- pass `hashsize` (1 MB by default): a batch of laws made dozens of small segments, each
 -- merged again later. 8 MB makes a few large ones: 15 % less time writing the corpus.
--- A setting of the table (kept in its _config), so a file made earlier takes it too.
-INSERT INTO documents_fts (documents_fts, rank) VALUES ('hashsize', {fulltext_hash_bytes});
-INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', {fulltext_hash_bytes});
+-- A setting of the table (kept in its _config), so a file made earlier takes it too; set
+-- only where it differs, as every run and write creates the schema (a change of a table's
+-- setting makes every reader load its settings again).
+{fulltext_settings}
 """
 
 # The memory each full-text table's pending tokens take in a writing connection.
@@ -101,7 +102,14 @@ def field_columns() -> list[str]:
 def schema_sql() -> str:
     columns = field_columns()
     return _SCHEMA.format(field_columns="".join(f"{c} TEXT,\n    " for c in columns).rstrip(),
-                          field_list=", ".join(columns), fulltext_hash_bytes=FULLTEXT_HASH_BYTES)
+                          field_list=", ".join(columns), fulltext_settings=_fulltext_settings_sql())
+
+
+def _fulltext_settings_sql() -> str:
+    return "\n".join(
+        f"INSERT INTO {table} ({table}, rank) SELECT 'hashsize', {FULLTEXT_HASH_BYTES} WHERE NOT EXISTS"
+        f" (SELECT 1 FROM {table}_config WHERE k = 'hashsize' AND v = {FULLTEXT_HASH_BYTES});"
+        for table in ("documents_fts", "articles_fts"))
 
 
 def match_columns() -> list[str]:
