@@ -96,9 +96,11 @@ class Analyzer:
     def index_tokens(self, text: str) -> list[str]:
         return self.segmenter.index_tokens(text)
 
-    def index_pieces(self, text: str, bounds: list[tuple[int, int]]) -> list[str]:
-        """The tokens to index of each slice of a text (`Segmenter.index_pieces`)."""
-        return self.segmenter.index_pieces(text, bounds)
+    def index_pieces(self, text: str, bounds: list[tuple[int, int]],
+                     others: list[str] | tuple[str, ...] = ()) -> tuple[bytes, list[tuple[int, int]]]:
+        """The tokens to index of each slice of a text and of other texts, as one UTF-8
+        text with each piece's byte span in it (`Segmenter.index_pieces`)."""
+        return self.segmenter.index_pieces(text, bounds, others)
 
     def query_terms(self, text: str) -> list[str]:
         """The words of a query, in order, each once."""

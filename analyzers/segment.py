@@ -8,6 +8,7 @@ the same user dictionary format (``word [freq] [tag]`` a line).
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
 from importlib import metadata, resources
@@ -16,8 +17,16 @@ from typing import Any
 
 from analyzers.normalize import words_only, words_only_aligned
 
-# Raised when a change to this module or to `normalize` changes the tokens of a text.
-TOKENS_VERSION = 1
+# Raised when a change to this module or to `normalize` changes the tokens of a text
+# (2: a document's pieces cut in one call; the same tokens, spaced otherwise, so that
+# their checksums differ and an index made before is segmented again).
+TOKENS_VERSION = 2
+
+# Between the pieces of a text cut in one call (`index_pieces`): a character that
+# `words_only` never leaves in text (a control character separates words) and jieba
+# gives as a token of its own, so no word runs across it.
+_PIECE_BREAK = "\x00"
+_PIECE_BREAKS = re.compile(_PIECE_BREAK.encode())
 
 
 class Segmenter:
@@ -96,13 +105,24 @@ class Segmenter:
     def index_tokens(self, text: str) -> list[str]:
         return self.index_text(text).split()
 
-    def index_pieces(self, text: str, bounds: list[tuple[int, int]]) -> list[str]:
-        """`index_text` of each slice text[start:end], normalising the text once (a law is
-        cut in hundreds of pieces, one an article): the same tokens, up to whitespace."""
+    def index_pieces(self, text: str, bounds: list[tuple[int, int]],
+                     others: list[str] | tuple[str, ...] = ()) -> tuple[bytes, list[tuple[int, int]]]:
+        """The tokens to index of each slice text[start:end] and then of each of `others`,
+        as one UTF-8 text, with the byte span of each piece's tokens in it: `index_text` of
+        each piece, up to whitespace. A law is cut in hundreds of pieces (one an article),
+        so the text is normalised once and all its pieces go to jieba in one call, apart
+        only by a character no word runs across (not 318,000 calls on the corpus, and no
+        piece joined and encoded on its own)."""
         aligned = words_only_aligned(text)
-        if aligned is None:
-            return [self.index_text(text[start:end]) for start, end in bounds]
-        return [" ".join(self._cut_for_search(aligned[start:end])) for start, end in bounds]
+        texts = [aligned[start:end] for start, end in bounds] if aligned is not None else [
+            words_only(text[start:end]) for start, end in bounds]
+        texts += [words_only(other) for other in others]
+        tokens = " ".join(self._cut_for_search(_PIECE_BREAK.join(texts))).encode("utf-8")
+        breaks = [match.start() for match in _PIECE_BREAKS.finditer(tokens)]
+        if len(breaks) != len(texts) - 1:  # cannot happen with jieba's rules; never a wrong span
+            raise AssertionError(f"{len(texts)} pieces cut into {len(breaks) + 1}")
+        spans = list(zip([0, *(position + 1 for position in breaks)], [*breaks, len(tokens)], strict=True))
+        return tokens.replace(_PIECE_BREAK.encode(), b" "), spans
 
     def query_tokens(self, text: str) -> list[str]:
         """The words of a query, in order, repeats kept."""

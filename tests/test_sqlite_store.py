@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from support.documents import sample_documents
+from support.documents import hostile_law, sample_documents
 from support.paths import FIXTURES
 
 from indexer import Indexer
+from policy_search.schema import Article
 from policy_search.search import make_request
 from policy_search.stores import IndexRecord
 from policy_search.stores.base import tokens_digest
@@ -19,20 +20,41 @@ def ids(store, q):
 
 
 def fulltext_integrity(store: SQLiteStore) -> None:
+    """Both contentless full-text indexes hold exactly the tokens written and not taken back
+    (a delete handed other tokens than those indexed fails the check)."""
     with sqlite3.connect(store.path) as connection:
-        connection.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 0)")
+        for table in ("documents_fts", "articles_fts"):
+            connection.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 0)")
 
 
 def test_updates_and_deletes_leave_the_fulltext_index_sound(tmp_path):
+    """Deleting takes back exactly the tokens indexed: a document written after a delete
+    takes the deleted one's rowid (and its articles' rowids), and no word of the deleted
+    one (its text, title or headings) finds it."""
     store = SQLiteStore(tmp_path / "index.db")
     indexer = Indexer(store, progress=False)
     docs = sample_documents()
-    indexer.index_documents(docs)
-    indexer.index_documents([docs[0].model_copy(update={"body": "第一条 为了保护湿地生态，制定本法。"})])
+    law = hostile_law()  # written last: the highest rowid, which the next write takes again
+    indexer.index_documents([*docs, law])
+    indexer.delete([law.id])
+    # articles as slices of the body under headings, and one that is not a slice of it
+    body = "第一章 湿地保护\n第一条 为了保护湿地生态，制定本法。\n第二章 附则\n第二条 本法自公布之日起施行。"
+    articles = [Article(number="第一条", text="为了保护湿地生态，制定本法。"),
+                Article(number="第二条", text="本法自公布之日起施行。"),
+                Article(number="第三条", text="湿地保护规划另行制定。")]
+    indexer.index_documents([docs[0].model_copy(update={"body": body, "articles": articles})])
     indexer.delete([docs[1].id])
     fulltext_integrity(store)
     assert ids(store, "湿地") == [docs[0].id]
     assert ids(store, "适用") == []
+
+    def article_numbers(q):
+        return [hit.number for hit in store.search_articles(make_request(q=q, facets=[])).hits]
+
+    assert article_numbers("湿地 规划") == ["第三条", "第一条"]
+    assert article_numbers("附则") == ["第二条"]
+    assert article_numbers("总则") == []  # the deleted law's heading
+    assert article_numbers("经营者") == []  # its title and text
 
 
 def test_text_indexed_by_another_segmentation_is_indexed_again(tmp_path):

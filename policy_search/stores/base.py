@@ -128,8 +128,9 @@ def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[Artic
     The body is segmented piece by piece, cut where its articles begin and end, so that each
     article's tokens come from the same pass as the body's (segmenting the articles again
     would cost a second pass over the text). The text of an article that is not a slice of
-    the body is segmented on its own and its tokens follow the body's. Deterministic, so that
-    a store can make the tokens again from what it stores (to take them back)."""
+    the body and the headings go to jieba in the same call (`Analyzer.index_pieces`); the
+    former's tokens follow the body's. Deterministic, so that a store can make the tokens
+    again from what it stores (to take them back)."""
     # the body's pieces: between articles, and each article that is a slice of it
     bounds: list[tuple[int, int]] = []
     article_piece: dict[int, int] = {}  # article index -> its piece
@@ -142,30 +143,22 @@ def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[Artic
             bounds.append((span[1], span[2]))
             position = span[2]
     bounds.append((position, len(body)))
-    texts = analyzer.index_pieces(body, bounds)
-    texts += [analyzer.index_text(span[1]) for span in spans if len(span) == 2]
-    pieces: list[bytes] = []
-    piece_spans: list[tuple[int, int]] = []
-    length = 0
-    for text in texts:
-        tokens = text.encode("utf-8")
-        if tokens and pieces:
-            length += 1  # the space between pieces
-        if tokens:
-            pieces.append(tokens)
-        piece_spans.append((length, length + len(tokens)))
-        length += len(tokens)
-    off_body = iter(range(len(bounds), len(texts)))
-    token_spans = [piece_spans[article_piece[index]] if len(span) == 3 else piece_spans[next(off_body)]
-                   for index, span in enumerate(spans)]
+    # then the articles that are not slices of it, then the headings (not in the body's tokens)
+    off_body = {index: span[1] for index, span in enumerate(spans) if len(span) == 2}
+    for place, index in enumerate(off_body):
+        article_piece[index] = len(bounds) + place
     headings = article_headings(body, spans) if spans else []
-    heading_tokens = {text: analyzer.index_text(text) for text in dict.fromkeys(headings)}
+    distinct_headings = list(dict.fromkeys(headings))
+    tokens, piece_spans = analyzer.index_pieces(body, bounds, [*off_body.values(), *distinct_headings])
+    body_end = piece_spans[len(bounds) + len(off_body) - 1][1]
+    heading_tokens = {text: tokens[start:end].decode("utf-8").strip()
+                      for text, (start, end) in zip(distinct_headings, piece_spans[len(bounds) + len(off_body):], strict=True)}
     articles = [
         ArticleTokens(number=span[0], headings=headings[index], heading_tokens=heading_tokens[headings[index]],
-                      start=token_spans[index][0], end=token_spans[index][1])
+                      start=piece_spans[article_piece[index]][0], end=piece_spans[article_piece[index]][1])
         for index, span in enumerate(spans)
     ]
-    return DocumentTokens(analyzer.index_text(title).encode("utf-8"), b" ".join(pieces), articles)
+    return DocumentTokens(analyzer.index_text(title).encode("utf-8"), tokens[:body_end], articles)
 
 
 def tokens_digest(title_tokens: bytes, body_tokens: bytes) -> str:

@@ -29,9 +29,10 @@ FULLTEXT_DELETE = ("INSERT INTO documents_fts (documents_fts, rowid, title, body
 VALUE_INSERT = "INSERT INTO document_values (doc_rowid, field, value) VALUES (?, ?, ?)"
 ARTICLE_INSERT = ("INSERT INTO articles (rowid, doc_rowid, ordinal, number, headings, start, end, text)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-ARTICLE_FULLTEXT_INSERT = "INSERT INTO articles_fts (rowid, title, headings, text) VALUES (?, CAST(? AS TEXT), ?, ?)"
+ARTICLE_FULLTEXT_INSERT = ("INSERT INTO articles_fts (rowid, title, headings, text)"
+                           " VALUES (?, CAST(? AS TEXT), ?, CAST(? AS TEXT))")
 ARTICLE_FULLTEXT_DELETE = ("INSERT INTO articles_fts (articles_fts, rowid, title, headings, text)"
-                           " VALUES ('delete', ?, CAST(? AS TEXT), ?, ?)")
+                           " VALUES ('delete', ?, CAST(? AS TEXT), ?, CAST(? AS TEXT))")
 
 
 def document_insert_sql() -> str:
@@ -92,8 +93,9 @@ def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens:
         (rowid, doc_rowid, ordinal, article.number, article.headings,
          *((span[1], span[2], body[span[1]:span[2]]) if len(span) == 3 else (None, None, span[1])))
         for ordinal, (rowid, article, span) in enumerate(zip(rowids, articles, spans, strict=True))])
-    cursor.executemany(ARTICLE_FULLTEXT_INSERT, [(rowid, title_tokens, article.heading_tokens, article.tokens(body_tokens))
-                                                 for rowid, article in zip(rowids, articles, strict=True)])
+    cursor.executemany(ARTICLE_FULLTEXT_INSERT, [
+        (rowid, title_tokens, article.heading_tokens, body_tokens[article.start : article.end])
+        for rowid, article in zip(rowids, articles, strict=True)])
 
 
 def stored_tokens(analyzer: Analyzer, title: str, body: str, spans_json: str) -> DocumentTokens:
@@ -117,7 +119,7 @@ def delete_ids(cursor: sqlite3.Cursor, ids: list[str], analyzer: Analyzer) -> No
         if rebuilt or tokens_digest(tokens.title, tokens.body) == digest:
             cursor.execute(FULLTEXT_DELETE, (rowid, tokens.title, tokens.body))
             cursor.executemany(ARTICLE_FULLTEXT_DELETE, [
-                (article_rowid(rowid, ordinal), tokens.title, article.heading_tokens, article.tokens(tokens.body))
+                (article_rowid(rowid, ordinal), tokens.title, article.heading_tokens, tokens.body[article.start : article.end])
                 for ordinal, article in enumerate(tokens.articles[:ARTICLES_PER_DOCUMENT])])
         else:
             # The text no longer segments into the tokens indexed for it (another
