@@ -26,7 +26,8 @@ TOKENS_VERSION = 2
 # `words_only` never leaves in text (a control character separates words) and jieba
 # gives as a token of its own, so no word runs across it.
 _PIECE_BREAK = "\x00"
-_PIECE_BREAKS = re.compile(_PIECE_BREAK.encode())
+_PIECE_BREAK_BYTE = _PIECE_BREAK.encode()
+_PIECE_BREAKS = re.compile(_PIECE_BREAK_BYTE)
 
 
 class Segmenter:
@@ -122,7 +123,7 @@ class Segmenter:
         if len(breaks) != len(texts) - 1:  # cannot happen with jieba's rules; never a wrong span
             raise AssertionError(f"{len(texts)} pieces cut into {len(breaks) + 1}")
         spans = list(zip([0, *(position + 1 for position in breaks)], [*breaks, len(tokens)], strict=True))
-        return tokens.replace(_PIECE_BREAK.encode(), b" "), spans
+        return tokens.replace(_PIECE_BREAK_BYTE, b" "), spans
 
     def query_tokens(self, text: str) -> list[str]:
         """The words of a query, in order, repeats kept."""

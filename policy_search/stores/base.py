@@ -111,8 +111,11 @@ class ArticleTokens:
     start: int
     end: int
 
+    def token_bytes(self, body_tokens: bytes) -> bytes:
+        return body_tokens[self.start : self.end]
+
     def tokens(self, body_tokens: bytes) -> str:
-        return body_tokens[self.start : self.end].decode("utf-8")
+        return self.token_bytes(body_tokens).decode("utf-8")
 
 
 @dataclass
@@ -150,9 +153,10 @@ def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[Artic
     headings = article_headings(body, spans) if spans else []
     distinct_headings = list(dict.fromkeys(headings))
     tokens, piece_spans = analyzer.index_pieces(body, bounds, [*off_body.values(), *distinct_headings])
-    body_end = piece_spans[len(bounds) + len(off_body) - 1][1]
+    first_heading = len(bounds) + len(off_body)  # the first heading's piece
+    body_end = piece_spans[first_heading - 1][1]
     heading_tokens = {text: tokens[start:end].decode("utf-8").strip()
-                      for text, (start, end) in zip(distinct_headings, piece_spans[len(bounds) + len(off_body):], strict=True)}
+                      for text, (start, end) in zip(distinct_headings, piece_spans[first_heading:], strict=True)}
     articles = [
         ArticleTokens(number=span[0], headings=headings[index], heading_tokens=heading_tokens[headings[index]],
                       start=piece_spans[article_piece[index]][0], end=piece_spans[article_piece[index]][1])

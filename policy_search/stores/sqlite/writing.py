@@ -94,7 +94,7 @@ def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens:
          *((span[1], span[2], body[span[1]:span[2]]) if len(span) == 3 else (None, None, span[1])))
         for ordinal, (rowid, article, span) in enumerate(zip(rowids, articles, spans, strict=True))])
     cursor.executemany(ARTICLE_FULLTEXT_INSERT, [
-        (rowid, title_tokens, article.heading_tokens, body_tokens[article.start : article.end])
+        (rowid, title_tokens, article.heading_tokens, article.token_bytes(body_tokens))
         for rowid, article in zip(rowids, articles, strict=True)])
 
 
@@ -119,7 +119,7 @@ def delete_ids(cursor: sqlite3.Cursor, ids: list[str], analyzer: Analyzer) -> No
         if rebuilt or tokens_digest(tokens.title, tokens.body) == digest:
             cursor.execute(FULLTEXT_DELETE, (rowid, tokens.title, tokens.body))
             cursor.executemany(ARTICLE_FULLTEXT_DELETE, [
-                (article_rowid(rowid, ordinal), tokens.title, article.heading_tokens, tokens.body[article.start : article.end])
+                (article_rowid(rowid, ordinal), tokens.title, article.heading_tokens, article.token_bytes(tokens.body))
                 for ordinal, article in enumerate(tokens.articles[:ARTICLES_PER_DOCUMENT])])
         else:
             # The text no longer segments into the tokens indexed for it (another
