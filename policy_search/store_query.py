@@ -16,6 +16,9 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 FACET_SIZE = 30
 
+# The most articles one document brings to an article search within documents (`doc_ids`):
+# Elasticsearch's window of hits within a group (index.max_inner_result_window).
+DOCUMENT_ARTICLES_LIMIT = 100
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -61,7 +64,9 @@ class SearchRequest:
     # Statutory words a term stands for (老公 -> 配偶), each as the terms it consists of (all
     # of which must occur): weighted alternatives of the term (ranking.EXPANSION_WEIGHT).
     expansions: dict[str, list[list[str]]] = field(default_factory=dict)
-    # Article searches only: the documents to search in (empty: all).
+    # Article searches only: the documents to search in (empty: all). Each brings its own
+    # best articles, an equal share of the page (at most DOCUMENT_ARTICLES_LIMIT), so that
+    # a law with hundreds of matching articles does not take the page from the others.
     doc_ids: tuple[str, ...] = ()
     # Set when the whole query is a document number: match that number exactly instead.
     doc_number_key: str | None = None
@@ -99,6 +104,12 @@ class SearchRequest:
         occur together: the typed term first."""
         term = self.terms[index]
         return [[term], *self.expansions.get(term, [])]
+
+
+def document_share(request: SearchRequest) -> int:
+    """How many articles each of a request's `doc_ids` brings at most: an equal share of
+    the page, up to DOCUMENT_ARTICLES_LIMIT."""
+    return min(DOCUMENT_ARTICLES_LIMIT, -(-(request.offset + request.size) // max(1, len(request.doc_ids))))
 
 
 @dataclass

@@ -4,6 +4,7 @@ questions citizens type answered with them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -132,6 +133,33 @@ def test_short_keyword_queries_keep_requiring_every_word(store):
     body = search_response(store, q, make_request(q, analyzer=store.analyzer, current=True))
     assert body["question"] is False
     assert [result["id"] for result in body["results"]] == ["labour-2012"]
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_every_document_result_shows_its_articles_though_another_has_many_more(kind, tmp_path):
+    # 200 articles of one law say 工资 twice; the other law's one article says it once, in a
+    # longer text: an article search over both must not fill its page with the first's alone
+    wages = "\n".join(f"第{number}条 用人单位应当按月支付工资，工资不得低于当地最低工资标准{number}。"
+                      for number in range(1, 201))
+    store = make_store(kind, tmp_path)
+    Indexer(store, progress=False).index_documents([
+        _law("wages", "工资支付条例", wages, "2020-01-01"),
+        _law("wage-rules", "农民工权益保障规定", "第一条 各地要督促用人单位按时足额支付工资，健全农民工权益保障长效机制，"
+             "畅通举报投诉渠道，加强劳动保障监察执法，依法查处违法行为，切实维护农民工合法权益。", "2022-01-05"),
+    ])
+    store.refresh()
+    q = "工资"
+    body = search_response(store, q, make_request(q, analyzer=store.analyzer))
+    shown = {result["id"]: [article["number"] for article in result["articles"]] for result in body["results"]}
+    assert shown == {"wages": ["第1条", "第2条", "第3条"], "wage-rules": ["第一条"]}
+    # the store itself: within documents, each brings its share of the page
+    within = replace(make_article_request(q, analyzer=store.analyzer), doc_ids=("wages", "wage-rules"), size=2,
+                     with_total=True)
+    found = store.search_articles(within)
+    assert sorted(hit.document.id for hit in found.hits) == ["wage-rules", "wages"]
+    assert found.total == 201  # every match counted, not only the page's shares
+    store.drop()
+    store.close()
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)

@@ -26,7 +26,7 @@ from policy_search.candidates import finding_terms, narrows, words_of
 from policy_search.fields import Field, get_field, stored_fields
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, article_spans
-from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort
+from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, SearchResult, Sort, document_share
 from policy_search.stores.base import (
     DocumentsRejected,
     DocumentTokens,
@@ -798,17 +798,29 @@ class ElasticsearchStore(Store):
             query.update(should=terms, minimum_should_match=1)
         else:
             query["must"].extend(terms)
-        return {
+        source = {"includes": ["doc_id", "ordinal", "number", "headings", "text"]}
+        body: dict[str, Any] = {
             "query": {"bool": query}, "from": request.offset, "size": request.size,
             # counting every match would turn off the top-k skipping (block-max WAND) of a question's OR
             "track_total_hits": ARTICLE_TOTAL_LIMIT if request.with_total else False,
             "sort": ["_score", {"doc_id": "asc"}, {"ordinal": "asc"}],
-            "_source": {"includes": ["doc_id", "ordinal", "number", "headings", "text"]},
+            "_source": source,
         }
+        if request.doc_ids:
+            # each document its own best articles (SearchRequest.doc_ids): a group a document,
+            # its share of the page as the group's hits; the page is cut from them after
+            body.update({"from": 0, "size": len(request.doc_ids), "_source": False, "collapse": {
+                "field": "doc_id", "inner_hits": {"name": "best", "size": document_share(request),
+                                                  "sort": ["_score", {"ordinal": "asc"}], "_source": source}}})
+        return body
 
     def _article_result(self, request: SearchRequest, response: Any, documents: Mapping[str, Document]
                         ) -> ArticleResult:
         found = response["hits"]["hits"]
+        if request.doc_ids:  # the groups' hits, ranked as one page (see _article_search_body)
+            found = sorted((hit for group in found for hit in group["inner_hits"]["best"]["hits"]["hits"]),
+                           key=lambda hit: (-hit["_score"], hit["_source"]["doc_id"], hit["_source"]["ordinal"]))
+            found = found[request.offset : request.offset + request.size]
         known = dict(documents)
         known.update(self.get_many({hit["_source"]["doc_id"] for hit in found} - set(known), with_body=False))
         hits = [

@@ -13,7 +13,7 @@ from policy_search.candidates import finding_terms, narrows
 from policy_search.fields import get_field
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, articles_from_spans
-from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, Sort
+from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, Sort, document_share
 from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT
 
 # What a search reads from, aliased `d` either way: every document, or its matches.
@@ -276,24 +276,28 @@ def ranked_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: 
     if not request.doc_ids:
         sql = f"{select} ORDER BY rank, articles_fts.rowid LIMIT ? OFFSET ?"
         return cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
-    doc_rowids = [rowid for (rowid,) in cursor.execute(
-        f"SELECT rowid FROM documents WHERE id IN ({marks_for(list(request.doc_ids))})", list(request.doc_ids))]
-    share = -(-(request.offset + request.size) // max(1, len(doc_rowids)))
+    share = document_share(request)
     ranked: list[tuple[int, float]] = []
-    for doc_rowid in doc_rowids:
+    for first, last in _article_ranges(cursor, request.doc_ids):
         sql = f"{select} AND articles_fts.rowid BETWEEN ? AND ? ORDER BY rank, articles_fts.rowid LIMIT ?"
-        first = doc_rowid * ARTICLES_PER_DOCUMENT
-        ranked += cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, first,
-                                       first + ARTICLES_PER_DOCUMENT - 1, share]).fetchall()
+        ranked += cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, first, last, share]).fetchall()
     ranked.sort(key=lambda row: (row[1], row[0]))
     return ranked[request.offset : request.offset + request.size]
+
+
+def _article_ranges(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The rowid range of each document's articles (an FTS5 lookup without a scan)."""
+    rowids = cursor.execute(f"SELECT rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})", list(doc_ids))
+    return [(rowid * ARTICLES_PER_DOCUMENT, (rowid + 1) * ARTICLES_PER_DOCUMENT - 1) for (rowid,) in rowids]
 
 
 def count_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: str) -> int:
     matches, params = _article_matches(request)
     if not request.doc_ids:
         return cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
-    return len(ranked_articles(cursor, replace(request, page=1, size=1_000_000), expression))
+    sql = f"SELECT count(*) {matches} AND articles_fts.rowid BETWEEN ? AND ?"
+    return sum(cursor.execute(sql, [expression, *params, first, last]).fetchone()[0]
+               for first, last in _article_ranges(cursor, request.doc_ids))
 
 
 def article_documents(cursor: sqlite3.Cursor, rowids: set[int]) -> dict[int, Document]:
