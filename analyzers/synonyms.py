@@ -8,6 +8,11 @@ text the same way whenever it runs.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -52,19 +57,40 @@ def add_synonym(path: Path, short: str, long: str, note: str = "") -> bool:
         if not form or "=>" in form or "#" in form or "\n" in form or "\r" in form:
             raise ValueError(f"not a form a synonym rule can hold: {form!r}")
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    rules = read_synonyms(path) if text else {}
-    if short in rules:
-        if rules[short] == long:
-            return False
-        raise RuleConflict(f"{path} maps {short} to {rules[short]} already")
-    if text and not text.endswith("\n"):
-        text += "\n"
-    text += f"{short} => {long}" + (f"  # {note}" if note else "") + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    if path.exists():
-        temporary.chmod(path.stat().st_mode)
-    temporary.replace(path)
+    with _writing(path):
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        rules = read_synonyms(path) if text else {}
+        if short in rules:
+            if rules[short] == long:
+                return False
+            raise RuleConflict(f"{path} maps {short} to {rules[short]} already")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += f"{short} => {long}" + (f"  # {note}" if note else "") + "\n"
+        _replace_text(path, text)
     return True
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """One writer of a synonym file at a time (two staff accepting rules at once would
+    each write the file as read before the other's rule: one rule lost). A `flock` on a
+    lock file beside it, released by the system however the process ends."""
+    with path.with_name(f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """The file's text replaced at once: written to a file of its own beside it, renamed."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

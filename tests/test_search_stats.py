@@ -9,14 +9,17 @@ import contextlib
 import csv
 import io
 import json
+import multiprocessing
 import re
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from analyzers.synonyms import add_synonym, read_synonyms
 from policy_search.cli import main
 from policy_search.keys import KeyStore, Scope
 from policy_search.settings import Settings, get_settings
@@ -462,3 +465,23 @@ def test_what_could_name_a_person_is_masked_and_formulas_are_quoted(staffed):
     assert "社保咨询 ###########" in queries and "莆政办〔2020〕8号" in queries  # document numbers are kept
     assert not any(query.startswith(("=", "+", "-", "@")) for query in queries)
     assert any(query.startswith("'=hyperlink(") for query in queries)
+
+
+def _add_rules(path: str, prefix: str, count: int) -> None:
+    for number in range(count):
+        add_synonym(Path(path), f"{prefix}{number}法", f"{prefix}第{number}号示范法")
+
+
+def test_short_forms_accepted_at_once_by_two_staff_are_all_kept(tmp_path):
+    # two processes each accepting 40 rules into one file: none lost, no half-written file
+    path = tmp_path / "synonyms.txt"
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_add_rules, args=(str(path), prefix, 40)) for prefix in ("甲", "乙")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+    assert [writer.exitcode for writer in writers] == [0, 0]
+    rules = read_synonyms(path)
+    assert len(rules) == 80
+    assert rules["乙39法"] == "乙第39号示范法"
