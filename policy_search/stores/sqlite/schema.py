@@ -15,6 +15,21 @@ SCHEMA_VERSION = 5
 # and a document's articles are one rowid range, which FTS5 looks up without a scan.
 ARTICLES_PER_DOCUMENT = 1 << 16
 
+
+def article_rowid(doc_rowid: int, ordinal: int) -> int:
+    return doc_rowid * ARTICLES_PER_DOCUMENT + ordinal
+
+
+def article_rowids(doc_rowid: int) -> tuple[int, int]:
+    """The first and last rowid a document's articles can have."""
+    return article_rowid(doc_rowid, 0), article_rowid(doc_rowid, ARTICLES_PER_DOCUMENT - 1)
+
+
+def article_place(rowid: int) -> tuple[int, int]:
+    """(document rowid, ordinal) of an article's rowid."""
+    return divmod(rowid, ARTICLES_PER_DOCUMENT)
+
+
 # {field_columns}: a column for each single-valued filter field (fields.FIELDS); see _schema_sql
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

@@ -14,7 +14,7 @@ from policy_search.fields import get_field
 from policy_search.ranking import ARTICLE_WEIGHTS, TITLE_WEIGHT, matched_name
 from policy_search.schema import STATUS_CONDITIONS, Document, Status, articles_from_spans
 from policy_search.store_query import FacetCount, Hit, Scope, SearchRequest, Sort, document_share
-from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT
+from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT, article_place, article_rowids
 
 # What a search reads from, aliased `d` either way: every document, or its matches.
 ALL_ROWS = "documents d"
@@ -243,7 +243,7 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
     if not ranked:
         return total, []
     texts = article_texts(cursor, [rowid for rowid, _ in ranked])
-    return total, [(*divmod(rowid, ARTICLES_PER_DOCUMENT), *texts[rowid], rank) for rowid, rank in ranked]
+    return total, [(*article_place(rowid), *texts[rowid], rank) for rowid, rank in ranked]
 
 
 def article_texts(cursor: sqlite3.Cursor, rowids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -288,7 +288,7 @@ def ranked_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: 
 def _article_ranges(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> list[tuple[int, int]]:
     """The rowid range of each document's articles (an FTS5 lookup without a scan)."""
     rowids = cursor.execute(f"SELECT rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})", list(doc_ids))
-    return [(rowid * ARTICLES_PER_DOCUMENT, (rowid + 1) * ARTICLES_PER_DOCUMENT - 1) for (rowid,) in rowids]
+    return [article_rowids(rowid) for (rowid,) in rowids]
 
 
 def count_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: str) -> int:

@@ -17,7 +17,7 @@ from policy_search.stores.base import (
     tokens_digest,
     warn_resegmenting,
 )
-from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT, field_columns
+from policy_search.stores.sqlite.schema import ARTICLES_PER_DOCUMENT, article_rowid, field_columns
 from policy_search.stores.sqlite.sql import chunks_of, marks_for
 from policy_search.stores.stored import StoredForm
 
@@ -75,10 +75,6 @@ def insert_document(cursor: sqlite3.Cursor, record: IndexRecord, row: tuple, val
     spans = json.loads(record.article_spans_json)
     body = record.body.decode("utf-8") if spans else ""
     insert_articles(cursor, rowid, record.title_tokens, record.body_tokens, record.articles, spans, body)
-
-
-def article_rowid(doc_rowid: int, ordinal: int) -> int:
-    return doc_rowid * ARTICLES_PER_DOCUMENT + ordinal
 
 
 def insert_articles(cursor: sqlite3.Cursor, doc_rowid: int | None, title_tokens: bytes, body_tokens: bytes,
