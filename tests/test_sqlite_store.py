@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+from datetime import date
 
 from support.documents import hostile_law, sample_documents
 from support.paths import FIXTURES
 
 from indexer import Indexer
-from policy_search.schema import Article
-from policy_search.search import make_request
+from policy_search.articles import search_articles
+from policy_search.schema import Article, Document
+from policy_search.search import make_article_request, make_request
 from policy_search.stores import IndexRecord
 from policy_search.stores.base import tokens_digest
 from policy_search.stores.sqlite import SQLiteStore
@@ -127,3 +130,40 @@ def test_articles_of_a_file_without_copied_texts_are_read_from_their_bodies(tmp_
         assert connection.execute("UPDATE articles SET text = NULL WHERE start IS NOT NULL").rowcount
     store.close()
     assert texts() == copied
+
+
+def _write_versions(path: str, writer: str, rounds: int) -> None:
+    """One process's writes: each round a new version of its own law (the family's older
+    versions superseded, as a CMS pushing updates through the write API does)."""
+    store = SQLiteStore(path)
+    indexer = Indexer(store, progress=False)
+    for round_ in range(rounds):
+        indexer.index_documents([Document(
+            id=f"{writer}-{round_}", title=f"{writer}市物业管理条例", family_id=f"{writer}-property",
+            publish_date=date(1960 + round_, 1, 1), effective_date=date(1960 + round_, 1, 1), level="地方性法规",
+            body=f"第一条 为了规范{writer}市物业管理活动，制定本条例。第二条 本条例第{round_}次修订。",
+            articles=[Article(number="第一条", text=f"为了规范{writer}市物业管理活动，制定本条例。"),
+                      Article(number="第二条", text=f"本条例第{round_}次修订。")])])
+    store.close()
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    # two `serve` workers taking writes (or a write during an indexing run): each in its own
+    # process and connection, every write kept, every family's versions linked
+    path = tmp_path / "index.db"
+    SQLiteStore(path).create()
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_write_versions, args=(str(path), writer, 40)) for writer in ("东", "西")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+    assert [writer.exitcode for writer in writers] == [0, 0]
+    store = SQLiteStore(path)
+    assert len(store.ids()) == 80
+    for writer in ("东", "西"):
+        versions = store.get_many([f"{writer}-{round_}" for round_ in range(40)], with_body=False)
+        assert [doc.id for doc in versions.values() if doc.superseded_date is None] == [f"{writer}-39"]
+    fulltext_integrity(store)
+    articles = search_articles(store, make_article_request("物业管理条例", analyzer=store.analyzer))
+    assert {hit.document.id for hit in articles.hits} >= {"东-39", "西-39"}
