@@ -163,6 +163,30 @@ def test_every_document_result_shows_its_articles_though_another_has_many_more(k
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
+def test_a_result_found_by_a_common_word_alone_still_shows_its_articles(kind, tmp_path):
+    # 工资 in 5,100 articles: past the embedded store's budget of matches for a question's
+    # candidates, which are then the articles of its rarer words (商号, 字号). A result that
+    # holds only 工资 must still show the articles that hold it.
+    wages = "\n".join(f"第{number}条 用人单位应当按月支付工资{number}。" for number in range(1, 5101))
+    store = make_store(kind, tmp_path)
+    Indexer(store, progress=False).index_documents([
+        _law("wages", "工资支付条例", wages, "2020-01-01"),
+        _law("names", "企业名称登记管理规定", "第一条 企业只能使用一个商号，个体工商户可以起字号。", "2020-01-01"),
+        _law("migrants", "农民工权益保障规定", "第一条 各地要督促用人单位按时足额支付农民工劳动报酬，不得拖欠工资。",
+             "2022-01-05"),
+    ])
+    store.refresh()
+    q = "商号 字号 工资"
+    body = search_response(store, q, make_request(q, analyzer=store.analyzer))
+    assert body["question"] is True
+    shown = {result["id"]: [article["number"] for article in result["articles"]] for result in body["results"]}
+    assert shown["names"] == ["第一条"] and shown["migrants"] == ["第一条"]
+    assert len(shown["wages"]) == 3
+    store.drop()
+    store.close()
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
 def test_articles_follow_their_document_on_update_and_delete(kind, tmp_path):
     store = make_store(kind, tmp_path)
     indexer = Indexer(store, progress=False)

@@ -228,7 +228,28 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
     A question's articles holding every term come first where there are enough of them: they
     cover it best (coverage ranks first), and far fewer matches are scored than with any term
     (two common words: ~2,000 articles instead of ~20,000 at 10,000 documents)."""
-    request = rarer_terms(cursor, request, frequencies)
+    narrowed = rarer_terms(cursor, request, frequencies)
+    total, ranked = _best_articles(cursor, narrowed)
+    if request.doc_ids and narrowed is not request:
+        # Within a few documents (a page of results), those whose articles hold none of the
+        # rarer terms are searched again with every term: else such a result shows none.
+        held = {article_place(rowid)[0] for rowid, _ in ranked}
+        missing = tuple(doc_id for doc_id, rowid in _document_rowids(cursor, request.doc_ids).items()
+                        if rowid not in held)
+        if missing:
+            more_total, more = _best_articles(cursor, replace(request, doc_ids=missing))
+            # a store's article searches always ask for the first page (articles.candidates_request)
+            ranked = sorted(ranked + more, key=lambda row: (row[1], row[0]))[: request.size]
+            total += more_total
+    if not ranked:
+        return total, []
+    texts = article_texts(cursor, [rowid for rowid, _ in ranked])
+    return total, [(*article_place(rowid), *texts[rowid], rank) for rowid, rank in ranked]
+
+
+def _best_articles(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, list[tuple[int, float]]]:
+    """How many articles match, and (rowid, BM25 rank) of the page of them: in ANY mode
+    those holding every term where there are enough of them, else those holding any."""
     expressions = [match_expression(replace(request, scope=Scope.ALL))]
     if request.any_terms and len(request.terms) > 1:
         expressions.insert(0, match_expression(replace(request, scope=Scope.ALL, any_terms=False)))
@@ -236,14 +257,8 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
         ranked = ranked_articles(cursor, request, expression)
         if len(ranked) >= request.size:
             break
-    if request.with_total:
-        total = count_articles(cursor, request, expression)
-    else:
-        total = request.offset + len(ranked)
-    if not ranked:
-        return total, []
-    texts = article_texts(cursor, [rowid for rowid, _ in ranked])
-    return total, [(*article_place(rowid), *texts[rowid], rank) for rowid, rank in ranked]
+    total = count_articles(cursor, request, expression) if request.with_total else request.offset + len(ranked)
+    return total, ranked
 
 
 def article_texts(cursor: sqlite3.Cursor, rowids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -285,10 +300,14 @@ def ranked_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: 
     return ranked[request.offset : request.offset + request.size]
 
 
+def _document_rowids(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> dict[str, int]:
+    return dict(cursor.execute(f"SELECT id, rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})",
+                               list(doc_ids)).fetchall())
+
+
 def _article_ranges(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> list[tuple[int, int]]:
     """The rowid range of each document's articles (an FTS5 lookup without a scan)."""
-    rowids = cursor.execute(f"SELECT rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})", list(doc_ids))
-    return [article_rowids(rowid) for (rowid,) in rowids]
+    return [article_rowids(rowid) for rowid in _document_rowids(cursor, doc_ids).values()]
 
 
 def count_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: str) -> int:
