@@ -7,7 +7,8 @@ index beside the serving one (`Store.rebuild`), which takes its place in one ato
 when it is complete: searches meanwhile read the old index, never a mix of both, and a
 rebuild that fails leaves the old index serving and removes the new one. The documents
 come from the store itself (their text, metadata and links as stored), so no source
-file is read again.
+file is read again; what is written to the serving index meanwhile is carried over before
+the switch (`catch_up`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from policy_search.stores import IndexRecord, Store, StoreUnavailable
 
 # Documents read, segmented and written at a time (a law's text is up to a few hundred KB).
 BATCH_DOCUMENTS = 200
+# Passes that carry over what was written to the serving index while the new one was being
+# built (the write API, an indexing run), each over what the one before left: the last
+# finds nothing where writes come at a human pace.
+CATCH_UP_PASSES = 5
 # The index's record of the segmentation its tokens were made with (see Store.ensure_segmentation).
 SEGMENTATION_META = "segmentation"
 
@@ -63,11 +68,40 @@ def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> R
             written += len(records)
             if after_batch is not None:
                 after_batch(written)
+        for _ in range(CATCH_UP_PASSES):
+            if not catch_up(store, target, report):
+                break
         target.set_meta(SEGMENTATION_META, analyzer.fingerprint)
-        report.documents = written
+        target.refresh()
+        report.documents = target.count()
+        report.changed = list(dict.fromkeys(report.changed))
 
     store.rebuild(build)
     return report
+
+
+def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
+    """Bring the new index level with the serving one: the documents added, changed or
+    deleted there since they were copied (by content hash), and with them every version of
+    their families and the documents they link (whose superseded dates and links changed
+    there too, which no content hash covers), copied again as stored. How many documents
+    had been added, changed or deleted."""
+    store.refresh()
+    target.refresh()
+    serving, built = store.content_hashes(store.ids()), target.content_hashes(target.ids())
+    changed = [doc_id for doc_id, content_hash in serving.items() if built.get(doc_id) != content_hash]
+    removed = [doc_id for doc_id in built if doc_id not in serving]
+    if not changed and not removed:
+        return 0
+    touched = [*store.get_many(changed, with_body=False).values(), *target.get_many(removed, with_body=False).values()]
+    related = {doc.id for versions in store.family_versions({doc.family for doc in touched}).values() for doc in versions}
+    for doc in touched:
+        related |= {link.id for link in [*([doc.interprets] if doc.interprets else []), *doc.interpretations]}
+    target.delete(removed)
+    copy = sorted((set(changed) | related) & set(serving))
+    for start in range(0, len(copy), BATCH_DOCUMENTS):
+        target.upsert(stored_records(store, copy[start : start + BATCH_DOCUMENTS], report))
+    return len(changed) + len(removed)
 
 
 def stored_records(store: Store, ids: list[str], report: ReindexReport) -> list[IndexRecord]:

@@ -120,6 +120,29 @@ def test_searches_run_through_a_dictionary_change_and_a_reindex_without_an_error
     assert leftovers(filled_store) == []
 
 
+def test_writes_made_while_a_rebuild_runs_are_in_the_index_it_puts_in_place(filled_store, monkeypatch):
+    # a CMS pushing documents through the write API during a reindex: an added, a changed
+    # and a deleted document, and the family whose newest version went (law-2018 is then
+    # superseded by nothing: a field no content hash covers)
+    monkeypatch.setattr(reindex, "BATCH_DOCUMENTS", 3)
+    writes = Indexer(filled_store, progress=False)
+    added = Document(id="wetland-rules", title="湿地保护修复办法", body="第一条 湿地保护修复实行统一规划。")
+
+    def write_once(written: int) -> None:
+        if written == 3:
+            writes.index_documents([added, WETLAND.model_copy(update={"body": "第一条 设立湿地占补平衡机制。"})])
+            writes.delete(["law-2025"])
+
+    assert filled_store.get("law-2018").superseded_date is not None
+    reindex.reindex(filled_store, after_batch=write_once)
+    filled_store.refresh()
+    assert "wetland-rules" in found(filled_store, "湿地保护修复")
+    assert found(filled_store, "占补平衡") == ["wetland-bank"] and found(filled_store, NEW_WORD) == []
+    assert "law-2025" not in filled_store.ids() and found(filled_store, "主席令第五十号") == []
+    assert filled_store.get("law-2018").superseded_date is None
+    assert filled_store.count() == len(sample_documents()) + 1
+
+
 def test_a_rebuild_that_fails_half_way_leaves_the_old_index_answering(filled_store, monkeypatch):
     queries = ["城乡规划", "政务公开", "解读", NEW_WORD]
     before = {query: found(filled_store, query) for query in queries}
