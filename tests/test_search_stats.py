@@ -9,7 +9,6 @@ import contextlib
 import csv
 import io
 import json
-import multiprocessing
 import re
 import sqlite3
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.processes import exit_codes_at_once
 
 from analyzers.synonyms import add_synonym, read_synonyms
 from policy_search.cli import main
@@ -475,13 +475,7 @@ def _add_rules(path: str, prefix: str, count: int) -> None:
 def test_short_forms_accepted_at_once_by_two_staff_are_all_kept(tmp_path):
     # two processes each accepting 40 rules into one file: none lost, no half-written file
     path = tmp_path / "synonyms.txt"
-    context = multiprocessing.get_context("fork")
-    writers = [context.Process(target=_add_rules, args=(str(path), prefix, 40)) for prefix in ("甲", "乙")]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(60)
-    assert [writer.exitcode for writer in writers] == [0, 0]
+    assert exit_codes_at_once(_add_rules, [(str(path), prefix, 40) for prefix in ("甲", "乙")]) == [0, 0]
     rules = read_synonyms(path)
     assert len(rules) == 80
     assert rules["乙39法"] == "乙第39号示范法"

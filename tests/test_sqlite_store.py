@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 from datetime import date
 
 from support.documents import hostile_law, sample_documents
 from support.paths import FIXTURES
+from support.processes import exit_codes_at_once
 
 from indexer import Indexer
 from policy_search.articles import search_articles
@@ -152,13 +152,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     # process and connection, every write kept, every family's versions linked
     path = tmp_path / "index.db"
     SQLiteStore(path).create()
-    context = multiprocessing.get_context("fork")
-    writers = [context.Process(target=_write_versions, args=(str(path), writer, 40)) for writer in ("东", "西")]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(120)
-    assert [writer.exitcode for writer in writers] == [0, 0]
+    assert exit_codes_at_once(_write_versions, [(str(path), writer, 40) for writer in ("东", "西")]) == [0, 0]
     store = SQLiteStore(path)
     assert len(store.ids()) == 80
     for writer in ("东", "西"):
