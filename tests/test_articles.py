@@ -163,6 +163,22 @@ def test_every_document_result_shows_its_articles_though_another_has_many_more(k
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
+def test_a_long_page_of_results_shows_the_articles_of_every_result(kind, tmp_path):
+    # 60 results of four matching articles each: a page of 60 shows three under every one
+    store = make_store(kind, tmp_path)
+    Indexer(store, progress=False).index_documents([
+        _law(f"wages-{city}", f"第{city}市工资支付规定", "\n".join(
+            f"第{number}条 用人单位应当按时支付工资{city}。" for number in ("一", "二", "三", "四")), "2020-01-01")
+        for city in range(60)])
+    store.refresh()
+    body = search_response(store, "工资", make_request("工资", size=60, analyzer=store.analyzer))
+    assert len(body["results"]) == 60
+    assert all(len(result["articles"]) == 3 for result in body["results"])
+    store.drop()
+    store.close()
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
 def test_a_result_found_by_a_common_word_alone_still_shows_its_articles(kind, tmp_path):
     # 工资 in 5,100 articles: past the embedded store's budget of matches for a question's
     # candidates, which are then the articles of its rarer words (商号, 字号). A result that

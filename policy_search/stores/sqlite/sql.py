@@ -229,36 +229,55 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
     cover it best (coverage ranks first), and far fewer matches are scored than with any term
     (two common words: ~2,000 articles instead of ~20,000 at 10,000 documents)."""
     narrowed = rarer_terms(cursor, request, frequencies)
-    total, ranked = _best_articles(cursor, narrowed)
-    if request.doc_ids and narrowed is not request:
-        # Within a few documents (a page of results), those whose articles hold none of the
-        # rarer terms are searched again with every term: else such a result shows none.
-        held = {article_place(rowid)[0] for rowid, _ in ranked}
-        missing = tuple(doc_id for doc_id, rowid in _document_rowids(cursor, request.doc_ids).items()
-                        if rowid not in held)
-        if missing:
-            more_total, more = _best_articles(cursor, replace(request, doc_ids=missing))
-            # a store's article searches always ask for the first page (articles.candidates_request)
-            ranked = sorted(ranked + more, key=lambda row: (row[1], row[0]))[: request.size]
-            total += more_total
+    expressions = _expressions(narrowed)
+    if request.doc_ids:
+        if narrowed.terms != request.terms:  # a document none of whose articles hold a rarer term
+            expressions.append(match_expression(replace(request, scope=Scope.ALL)))
+        total, ranked = _within_documents(cursor, request, expressions, len(_expressions(narrowed)))
+    else:
+        for expression in expressions:
+            ranked = ranked_articles(cursor, narrowed, expression)
+            if len(ranked) >= request.size:
+                break
+        total = count_articles(cursor, narrowed, expression) if request.with_total else request.offset + len(ranked)
     if not ranked:
         return total, []
     texts = article_texts(cursor, [rowid for rowid, _ in ranked])
     return total, [(*article_place(rowid), *texts[rowid], rank) for rowid, rank in ranked]
 
 
-def _best_articles(cursor: sqlite3.Cursor, request: SearchRequest) -> tuple[int, list[tuple[int, float]]]:
-    """How many articles match, and (rowid, BM25 rank) of the page of them: in ANY mode
-    those holding every term where there are enough of them, else those holding any."""
+def _expressions(request: SearchRequest) -> list[str]:
+    """What a request's articles are found by, in turn: in ANY mode those holding every
+    term, then those holding any; else every term (and the phrases, exclusions)."""
     expressions = [match_expression(replace(request, scope=Scope.ALL))]
     if request.any_terms and len(request.terms) > 1:
         expressions.insert(0, match_expression(replace(request, scope=Scope.ALL, any_terms=False)))
-    for expression in expressions:
-        ranked = ranked_articles(cursor, request, expression)
-        if len(ranked) >= request.size:
-            break
-    total = count_articles(cursor, request, expression) if request.with_total else request.offset + len(ranked)
-    return total, ranked
+    return expressions
+
+
+def _within_documents(cursor: sqlite3.Cursor, request: SearchRequest, expressions: list[str],
+                      narrowed: int) -> tuple[int, list[tuple[int, float]]]:
+    """How many articles match, and (rowid, rank) of the request's page of them, within its
+    `doc_ids`: each document its best share (SearchRequest.doc_ids), found by the first of
+    `expressions` that finds that many of its articles, or the last of the first `narrowed`
+    (the rarer terms) that finds any, or the ones after."""
+    matches, params = _article_matches(request)
+    sql = (f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
+           " AND articles_fts.rowid BETWEEN ? AND ? ORDER BY rank, articles_fts.rowid LIMIT ?")
+    count = f"SELECT count(*) {matches} AND articles_fts.rowid BETWEEN ? AND ?"
+    share = document_share(request)
+    total, ranked = 0, []
+    for first, last in _article_ranges(cursor, request.doc_ids):
+        for place, expression in enumerate(expressions):
+            rows = cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, first, last, share]).fetchall()
+            if len(rows) >= share or (rows and place >= narrowed - 1) or place == len(expressions) - 1:
+                break
+        ranked += rows
+        if request.with_total:
+            total += cursor.execute(count, [expression, *params, first, last]).fetchone()[0]
+    ranked.sort(key=lambda row: (row[1], row[0]))
+    page = ranked[request.offset : request.offset + request.size]
+    return (total if request.with_total else request.offset + len(page)), page
 
 
 def article_texts(cursor: sqlite3.Cursor, rowids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -284,39 +303,23 @@ def _article_matches(request: SearchRequest) -> tuple[str, list]:
 
 
 def ranked_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: str) -> list[tuple[int, float]]:
-    """(article rowid, BM25 rank) of the request's page of articles matching `expression`;
-    within `request.doc_ids`, the best of each document (an equal share of the page)."""
+    """(article rowid, BM25 rank) of the request's page of articles matching `expression`
+    (within documents: `_within_documents`)."""
     matches, params = _article_matches(request)
-    select = f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
-    if not request.doc_ids:
-        sql = f"{select} ORDER BY rank, articles_fts.rowid LIMIT ? OFFSET ?"
-        return cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
-    share = document_share(request)
-    ranked: list[tuple[int, float]] = []
-    for first, last in _article_ranges(cursor, request.doc_ids):
-        sql = f"{select} AND articles_fts.rowid BETWEEN ? AND ? ORDER BY rank, articles_fts.rowid LIMIT ?"
-        ranked += cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, first, last, share]).fetchall()
-    ranked.sort(key=lambda row: (row[1], row[0]))
-    return ranked[request.offset : request.offset + request.size]
-
-
-def _document_rowids(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> dict[str, int]:
-    return dict(cursor.execute(f"SELECT id, rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})",
-                               list(doc_ids)).fetchall())
+    sql = f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches} ORDER BY rank, articles_fts.rowid"
+    return cursor.execute(f"{sql} LIMIT ? OFFSET ?",
+                          [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
 
 
 def _article_ranges(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> list[tuple[int, int]]:
     """The rowid range of each document's articles (an FTS5 lookup without a scan)."""
-    return [article_rowids(rowid) for rowid in _document_rowids(cursor, doc_ids).values()]
+    rowids = cursor.execute(f"SELECT rowid FROM documents WHERE id IN ({marks_for(list(doc_ids))})", list(doc_ids))
+    return [article_rowids(rowid) for (rowid,) in rowids]
 
 
 def count_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: str) -> int:
     matches, params = _article_matches(request)
-    if not request.doc_ids:
-        return cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
-    sql = f"SELECT count(*) {matches} AND articles_fts.rowid BETWEEN ? AND ?"
-    return sum(cursor.execute(sql, [expression, *params, first, last]).fetchone()[0]
-               for first, last in _article_ranges(cursor, request.doc_ids))
+    return cursor.execute(f"SELECT count(*) {matches}", [expression, *params]).fetchone()[0]
 
 
 def article_documents(cursor: sqlite3.Cursor, rowids: set[int]) -> dict[int, Document]:
