@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -83,14 +83,16 @@ def _writing(path: Path) -> Iterator[None]:
 
 
 def _replace_text(path: Path, text: str) -> None:
-    """The file's text replaced at once: written to a file of its own beside it, renamed."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """The file's text replaced at once: written to a file of this writer's own beside it
+    (created as any new file is, so that a first synonym file is as readable as the
+    user's others: not mkstemp's owner-only mode), then renamed over it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with temporary.open("x", encoding="utf-8") as handle:
             handle.write(text)
         if path.exists():
-            os.chmod(temporary, path.stat().st_mode)
-        os.replace(temporary, path)
+            temporary.chmod(path.stat().st_mode)
+        temporary.replace(path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

@@ -13,11 +13,14 @@ the switch (`catch_up`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
 from policy_search.stores import IndexRecord, Store, StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 # Documents read, segmented and written at a time (a law's text is up to a few hundred KB).
 BATCH_DOCUMENTS = 200
@@ -25,6 +28,8 @@ BATCH_DOCUMENTS = 200
 # built (the write API, an indexing run), each over what the one before left: the last
 # finds nothing where writes come at a human pace.
 CATCH_UP_PASSES = 5
+# Documents whose fields (no text) are read at a time to compare the two indexes.
+READ_DOCUMENTS = 1000
 # The index's record of the segmentation its tokens were made with (see Store.ensure_segmentation).
 SEGMENTATION_META = "segmentation"
 
@@ -71,6 +76,9 @@ def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> R
         for _ in range(CATCH_UP_PASSES):
             if not catch_up(store, target, report):
                 break
+        else:
+            logger.warning("the index is still being written to: what is written from now on may be"
+                           " missing from the rebuilt index (run `policy-search index` again after)")
         target.set_meta(SEGMENTATION_META, analyzer.fingerprint)
         target.refresh()
         report.documents = target.count()
@@ -82,26 +90,34 @@ def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> R
 
 def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     """Bring the new index level with the serving one: the documents added, changed or
-    deleted there since they were copied (by content hash), and with them every version of
-    their families and the documents they link (whose superseded dates and links changed
-    there too, which no content hash covers), copied again as stored. How many documents
-    had been added, changed or deleted."""
+    deleted there since they were copied, copied again as stored or deleted. A document
+    differs by its text and fields (its content hash) or by what linking derived for it
+    (which version supersedes it, the policy it interprets, its interpretations), which
+    the writes change in other documents than those written. How many differed."""
     store.refresh()
     target.refresh()
-    serving, built = store.content_hashes(store.ids()), target.content_hashes(target.ids())
-    changed = [doc_id for doc_id, content_hash in serving.items() if built.get(doc_id) != content_hash]
-    removed = [doc_id for doc_id in built if doc_id not in serving]
-    if not changed and not removed:
-        return 0
-    touched = [*store.get_many(changed, with_body=False).values(), *target.get_many(removed, with_body=False).values()]
-    related = {doc.id for versions in store.family_versions({doc.family for doc in touched}).values() for doc in versions}
-    for doc in touched:
-        related |= {link.id for link in [*([doc.interprets] if doc.interprets else []), *doc.interpretations]}
+    serving, built = document_states(store), document_states(target)
+    changed = sorted(doc_id for doc_id, state in serving.items() if built.get(doc_id) != state)
+    removed = sorted(set(built) - set(serving))
     target.delete(removed)
-    copy = sorted((set(changed) | related) & set(serving))
-    for start in range(0, len(copy), BATCH_DOCUMENTS):
-        target.upsert(stored_records(store, copy[start : start + BATCH_DOCUMENTS], report))
+    for start in range(0, len(changed), BATCH_DOCUMENTS):
+        target.upsert(stored_records(store, changed[start : start + BATCH_DOCUMENTS], report))
     return len(changed) + len(removed)
+
+
+# What linking derives for a document (indexer.linking), compared by `document_states`.
+LINKED_FIELDS = {"superseded_date", "interprets", "interpretations"}
+
+
+def document_states(store: Store) -> dict[str, str]:
+    """Each stored document's content hash and linked fields, as one string, by id."""
+    states: dict[str, str] = {}
+    ids = iter(store.ids())
+    while chunk := list(islice(ids, READ_DOCUMENTS)):
+        hashes = store.content_hashes(chunk)
+        for doc_id, doc in store.get_many(chunk, with_body=False, with_articles=False).items():
+            states[doc_id] = f"{hashes.get(doc_id)} {doc.model_dump_json(include=LINKED_FIELDS)}"
+    return states
 
 
 def stored_records(store: Store, ids: list[str], report: ReindexReport) -> list[IndexRecord]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -122,25 +123,37 @@ def test_searches_run_through_a_dictionary_change_and_a_reindex_without_an_error
 
 def test_writes_made_while_a_rebuild_runs_are_in_the_index_it_puts_in_place(filled_store, monkeypatch):
     # a CMS pushing documents through the write API during a reindex: an added, a changed
-    # and a deleted document, and the family whose newest version went (law-2018 is then
-    # superseded by nothing: a field no content hash covers)
+    # and a deleted document, an interpretation linked into the notice it explains, and the
+    # newest version of a law pushed again as a family of its own (law-2018 is then superseded
+    # by nothing): links and supersession are fields of other documents than those written
     monkeypatch.setattr(reindex, "BATCH_DOCUMENTS", 3)
     writes = Indexer(filled_store, progress=False)
     added = Document(id="wetland-rules", title="湿地保护修复办法", body="第一条 湿地保护修复实行统一规划。")
+    answers = Document(id="putian-qa", kind="interpretation", title="莆田市政策文件解读发布工作问答",
+                       interprets_ref="莆田市人民政府办公室关于进一步加强政策文件解读发布工作的通知",
+                       body="问：为什么要加强政策文件解读？")
+
+    batches: list[int] = []
 
     def write_once(written: int) -> None:
-        if written == 3:
-            writes.index_documents([added, WETLAND.model_copy(update={"body": "第一条 设立湿地占补平衡机制。"})])
-            writes.delete(["law-2025"])
+        batches.append(written)
+        if len(batches) == 1:
+            writes.index_documents([added, answers, WETLAND.model_copy(update={"body": "第一条 设立湿地占补平衡机制。"})])
+            writes.delete(["expired-notice"])
+        if len(batches) == 2:
+            moved = filled_store.get("law-2025").model_copy(update={"family_id": "urban-planning-draft"})
+            writes.index_documents([moved])
 
     assert filled_store.get("law-2018").superseded_date is not None
     reindex.reindex(filled_store, after_batch=write_once)
     filled_store.refresh()
     assert "wetland-rules" in found(filled_store, "湿地保护修复")
     assert found(filled_store, "占补平衡") == ["wetland-bank"] and found(filled_store, NEW_WORD) == []
-    assert "law-2025" not in filled_store.ids() and found(filled_store, "主席令第五十号") == []
+    assert "expired-notice" not in filled_store.ids()
     assert filled_store.get("law-2018").superseded_date is None
-    assert filled_store.count() == len(sample_documents()) + 1
+    assert filled_store.get("law-2010").superseded_date == date(2019, 1, 1)  # by law-2018, as before
+    assert [link.id for link in filled_store.get("putian-notice").interpretations] == ["putian-qa"]
+    assert filled_store.count() == len(sample_documents()) + 2  # WETLAND, two added, one deleted
 
 
 def test_a_rebuild_that_fails_half_way_leaves_the_old_index_answering(filled_store, monkeypatch):

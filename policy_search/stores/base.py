@@ -332,7 +332,7 @@ class Store(abc.ABC):
         (Elasticsearch: both aliases moved in one request; embedded: the new file renamed
         over the old) and the old one is removed. When it raises, the new one is removed
         and this one keeps serving, unchanged. Writes to this index during the build are
-        not carried over: run no indexing meanwhile."""
+        `build`'s to carry over (`reindex.catch_up`)."""
 
     def with_analyzer(self, analyzer: Analyzer) -> Store:
         """This store's index, cut and queried with another analyzer (the next indexing run
