@@ -97,7 +97,7 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     store.refresh()
     target.refresh()
     serving, built = document_states(store), document_states(target)
-    changed = sorted(doc_id for doc_id, state in serving.items() if built.get(doc_id) != state)
+    changed = sorted(doc_id for doc_id, state in serving.items() if _differs(state, built.get(doc_id)))
     removed = sorted(set(built) - set(serving))
     target.delete(removed)
     for start in range(0, len(changed), BATCH_DOCUMENTS):
@@ -109,15 +109,21 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
 LINKED_FIELDS = {"superseded_date", "interprets", "interpretations"}
 
 
-def document_states(store: Store) -> dict[str, str]:
-    """Each stored document's content hash and linked fields, as one string, by id."""
-    states: dict[str, str] = {}
+def document_states(store: Store) -> dict[str, tuple[str | None, str]]:
+    """Each stored document's content hash and linked fields (as JSON), by id."""
+    states: dict[str, tuple[str | None, str]] = {}
     ids = iter(store.ids())
     while chunk := list(islice(ids, READ_DOCUMENTS)):
         hashes = store.content_hashes(chunk)
         for doc_id, doc in store.get_many(chunk, with_body=False, with_articles=False).items():
-            states[doc_id] = f"{hashes.get(doc_id)} {doc.model_dump_json(include=LINKED_FIELDS)}"
+            states[doc_id] = (hashes.get(doc_id), doc.model_dump_json(include=LINKED_FIELDS))
     return states
+
+
+def _differs(serving: tuple[str | None, str], built: tuple[str | None, str] | None) -> bool:
+    # A document stored without a content hash (an index older than them) was not written
+    # since; its copy holds the hash computed for it (`stored_records`): not a difference.
+    return built is None or serving[1] != built[1] or (serving[0] is not None and serving[0] != built[0])
 
 
 def stored_records(store: Store, ids: list[str], report: ReindexReport) -> list[IndexRecord]:

@@ -185,7 +185,8 @@ def matched_articles(store: Store, request: SearchRequest, hits: list[Hit],
     if missing:
         # every candidate ranked (each document brings its share: SearchRequest.doc_ids) and
         # the best of each taken: a page cut across documents went to the one with most articles
-        size = max(ARTICLE_WINDOW, ARTICLES_PER_RESULT * len(missing))
+        # a multiple of the documents: each one's share (document_share) then fits in the page
+        size = len(missing) * max(ARTICLES_PER_RESULT, -(-ARTICLE_WINDOW // len(missing)))
         within = replace(request, any_terms=True, doc_ids=tuple(missing), filters={}, current=False,
                          date_from=None, date_to=None, page=1, size=size, with_total=False)
         take(search_articles(store, within, documents={hit.document.id: hit.document for hit in hits}).hits)

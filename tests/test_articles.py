@@ -164,16 +164,21 @@ def test_every_document_result_shows_its_articles_though_another_has_many_more(k
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
 def test_a_long_page_of_results_shows_the_articles_of_every_result(kind, tmp_path):
-    # 60 results of four matching articles each: a page of 60 shows three under every one
+    # 39 results of five matching articles each and one whose only matching article is long:
+    # every one of a page of 40 shows its articles (the weak one's is not crowded out)
     store = make_store(kind, tmp_path)
     Indexer(store, progress=False).index_documents([
-        _law(f"wages-{city}", f"第{city}市工资支付规定", "\n".join(
-            f"第{number}条 用人单位应当按时支付工资{city}。" for number in ("一", "二", "三", "四")), "2020-01-01")
-        for city in range(60)])
+        *(_law(f"wages-{city}", f"第{city}市工资支付规定", "\n".join(
+            f"第{number}条 用人单位应当按时支付工资{city}。" for number in ("一", "二", "三", "四", "五")), "2020-01-01")
+          for city in range(39)),
+        _law("migrants", "农民工权益保障规定", "第一条 各地要督促用人单位按时足额支付农民工劳动报酬，健全农民工权益保障"
+             "长效机制，畅通举报投诉渠道，加强劳动保障监察执法，依法查处拖欠工资等违法行为。", "2022-01-05"),
+    ])
     store.refresh()
-    body = search_response(store, "工资", make_request("工资", size=60, analyzer=store.analyzer))
-    assert len(body["results"]) == 60
-    assert all(len(result["articles"]) == 3 for result in body["results"])
+    body = search_response(store, "工资", make_request("工资", size=40, analyzer=store.analyzer))
+    shown = {result["id"]: len(result["articles"]) for result in body["results"]}
+    assert len(shown) == 40 and shown.pop("migrants") == 1
+    assert set(shown.values()) == {3}
     store.drop()
     store.close()
 

@@ -5,6 +5,7 @@ service picks up changed word files, and `policy-search reindex` rebuilds the in
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from datetime import date
@@ -332,3 +333,24 @@ def test_an_admin_key_reloads_the_words_at_once(filled_store, tmp_path):
     response = client.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {admin}"})
     assert response.status_code == 200 and response.json()["reloaded"] is True
     assert [r["id"] for r in client.get("/api/v1/search", params={"q": "湿保"}).json()["results"]] == [WETLAND.id]
+
+
+def test_documents_stored_without_a_content_hash_are_copied_once(tmp_path, caplog):
+    # an index written before content hashes were kept: its copies hold computed ones, which
+    # must not read as a change on every pass (and a warning that writes are going on)
+    store = make_store("sqlite", tmp_path)
+    Indexer(store, progress=False).index_documents(sample_documents())
+    with sqlite3.connect(store.path) as connection:
+        connection.execute("UPDATE documents SET content_hash = NULL")
+    passes: list[int] = []
+    original = reindex.catch_up
+
+    def counted(*arguments) -> int:
+        passes.append(original(*arguments))
+        return passes[-1]
+
+    with caplog.at_level("WARNING", logger="policy_search.reindex"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(reindex, "catch_up", counted)
+            assert reindex.reindex(store).documents == len(sample_documents())
+    assert passes == [0] and not caplog.records

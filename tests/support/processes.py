@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable
 
 
@@ -13,10 +14,12 @@ def exit_codes_at_once(target: Callable[..., None], argument_lists: list[tuple],
     processes = [context.Process(target=target, args=arguments, daemon=True) for arguments in argument_lists]
     for process in processes:
         process.start()
+    deadline = time.monotonic() + timeout
     for process in processes:
-        process.join(timeout)
+        process.join(max(0.0, deadline - time.monotonic()))
     codes = [process.exitcode for process in processes]
     for process in processes:
         if process.is_alive():
             process.kill()
+            process.join()
     return codes
