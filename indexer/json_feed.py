@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from analyzers import normalize_doc_number
 from indexer.errors import ParseError
-from policy_search.schema import Document, make_id
+from policy_search.schema import DERIVED_FIELDS, Document, make_id
 
 
 def parse_json_feed(path: Path) -> list[Document]:
@@ -57,7 +57,9 @@ def _text_list(value: object, field: str, position: int) -> list[str]:
 def record_to_document(record: object, path: Path | None = None, position: int = 1) -> Document:
     if not isinstance(record, dict):
         raise ParseError(f"record {position} is not a JSON object")
-    data = dict(record)
+    # the derived fields are the indexer's: a record exported from the API (or another
+    # index) names them, and a supersession date kept would mark a version amended for good
+    data = {name: value for name, value in record.items() if name not in DERIVED_FIELDS}
     for field in ("id", "title", "doc_number"):
         if data.get(field) is not None and not isinstance(data[field], str):
             raise ParseError(f"record {position}: {field}: must be text")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from policy_search.schema import DERIVED_FIELDS
 from policy_search.stores import IndexRecord, Store, StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -105,10 +106,6 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     return len(changed) + len(removed)
 
 
-# What linking derives for a document (indexer.linking), compared by `document_states`.
-LINKED_FIELDS = {"superseded_date", "interprets", "interpretations"}
-
-
 def document_states(store: Store) -> dict[str, tuple[str | None, str]]:
     """Each stored document's content hash and linked fields (as JSON), by id."""
     states: dict[str, tuple[str | None, str]] = {}
@@ -116,7 +113,7 @@ def document_states(store: Store) -> dict[str, tuple[str | None, str]]:
     while chunk := list(islice(ids, READ_DOCUMENTS)):
         hashes = store.content_hashes(chunk)
         for doc_id, doc in store.get_many(chunk, with_body=False, with_articles=False).items():
-            states[doc_id] = (hashes.get(doc_id), doc.model_dump_json(include=LINKED_FIELDS))
+            states[doc_id] = (hashes.get(doc_id), doc.model_dump_json(include=set(DERIVED_FIELDS)))
     return states
 
 

@@ -91,6 +91,11 @@ def articles_from_spans(body: str, spans: list) -> list[Article]:
     ]
 
 
+# Fields the indexer derives (indexer.linking: which version supersedes which, which policy
+# an interpretation explains): what a source or a client says of them is not taken.
+DERIVED_FIELDS = frozenset({"superseded_date", "interprets", "interpretations"})
+
+
 class Document(BaseModel):
     """One document version, with the field names of the public API."""
 
@@ -150,7 +155,7 @@ class Document(BaseModel):
         Articles count as their spans of the body (`article_spans`, as JSON): the same
         information as their text, which would hash the body twice. The spans and the UTF-8
         body are passed in where they are at hand."""
-        fields = self.model_dump_json(exclude={"superseded_date", "interprets", "interpretations", "articles", "body"})
+        fields = self.model_dump_json(exclude={*DERIVED_FIELDS, "articles", "body"})
         if spans_json is None:
             spans_json = json.dumps(article_spans(self.body, self.articles), ensure_ascii=False)
         digest = hashlib.sha256(fields.encode("utf-8"))

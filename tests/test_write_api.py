@@ -145,6 +145,16 @@ def test_the_same_put_twice_changes_nothing_the_second_time(service):
     assert [hit["id"] for hit in hits["results"]] == ["cms-1"]
 
 
+def test_what_the_service_derives_is_not_taken_from_a_record(service):
+    # a record copied from another index's API answer names a supersession date and links:
+    # the document is still the only version of its family, in force, and explains nothing
+    record = notice(superseded_date="2025-01-01", interprets={"id": "elsewhere", "title": "某通知"},
+                    interpretations=[{"id": "gone", "title": "某解读"}])
+    assert put(service, "cms-copied", record).status_code == 201
+    stored = service.get("/api/v1/documents/cms-copied").json()
+    assert stored["status"] == "in_force" and stored["interprets"] is None and stored["interpretations"] == []
+
+
 def test_a_record_may_only_repeat_the_source_id(service):
     answer = put(service, "cms-1", notice(id="other-id"))
     assert answer.status_code == 422 and "source_id" in answer.json()["error"]["message"]
