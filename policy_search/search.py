@@ -183,9 +183,9 @@ def matched_articles(store: Store, request: SearchRequest, hits: list[Hit],
     take(list(known))
     missing = [doc_id for doc_id in doc_ids if not result.get(doc_id)]
     if missing:
-        # every candidate ranked (each document brings its share: SearchRequest.doc_ids) and
-        # the best of each taken: a page cut across documents went to the one with most articles
-        # a multiple of the documents: each one's share (document_share) then fits in the page
+        # each document brings its own share of the page (SearchRequest.doc_ids), all of
+        # them ranked and the best of each taken; a multiple of the documents, so that every
+        # share fits in the page
         size = len(missing) * max(ARTICLES_PER_RESULT, -(-ARTICLE_WINDOW // len(missing)))
         within = replace(request, any_terms=True, doc_ids=tuple(missing), filters={}, current=False,
                          date_from=None, date_to=None, page=1, size=size, with_total=False)

@@ -135,13 +135,12 @@ def test_short_keyword_queries_keep_requiring_every_word(store):
     assert [result["id"] for result in body["results"]] == ["labour-2012"]
 
 
-@pytest.mark.parametrize("kind", STORE_KINDS)
-def test_every_document_result_shows_its_articles_though_another_has_many_more(kind, tmp_path):
+def test_every_document_result_shows_its_articles_though_another_has_many_more(empty_store):
     # 200 articles of one law say 工资 twice; the other law's one article says it once, in a
     # longer text: an article search over both must not fill its page with the first's alone
     wages = "\n".join(f"第{number}条 用人单位应当按月支付工资，工资不得低于当地最低工资标准{number}。"
                       for number in range(1, 201))
-    store = make_store(kind, tmp_path)
+    store = empty_store
     Indexer(store, progress=False).index_documents([
         _law("wages", "工资支付条例", wages, "2020-01-01"),
         _law("wage-rules", "农民工权益保障规定", "第一条 各地要督促用人单位按时足额支付工资，健全农民工权益保障长效机制，"
@@ -158,15 +157,12 @@ def test_every_document_result_shows_its_articles_though_another_has_many_more(k
     found = store.search_articles(within)
     assert sorted(hit.document.id for hit in found.hits) == ["wage-rules", "wages"]
     assert found.total == 201  # every match counted, not only the page's shares
-    store.drop()
-    store.close()
 
 
-@pytest.mark.parametrize("kind", STORE_KINDS)
-def test_a_long_page_of_results_shows_the_articles_of_every_result(kind, tmp_path):
+def test_a_long_page_of_results_shows_the_articles_of_every_result(empty_store):
     # 39 results of five matching articles each and one whose only matching article is long:
     # every one of a page of 40 shows its articles (the weak one's is not crowded out)
-    store = make_store(kind, tmp_path)
+    store = empty_store
     Indexer(store, progress=False).index_documents([
         *(_law(f"wages-{city}", f"第{city}市工资支付规定", "\n".join(
             f"第{number}条 用人单位应当按时支付工资{city}。" for number in ("一", "二", "三", "四", "五")), "2020-01-01")
@@ -179,17 +175,14 @@ def test_a_long_page_of_results_shows_the_articles_of_every_result(kind, tmp_pat
     shown = {result["id"]: len(result["articles"]) for result in body["results"]}
     assert len(shown) == 40 and shown.pop("migrants") == 1
     assert set(shown.values()) == {3}
-    store.drop()
-    store.close()
 
 
-@pytest.mark.parametrize("kind", STORE_KINDS)
-def test_a_result_found_by_a_common_word_alone_still_shows_its_articles(kind, tmp_path):
+def test_a_result_found_by_a_common_word_alone_still_shows_its_articles(empty_store):
     # 工资 in 5,100 articles: past the embedded store's budget of matches for a question's
     # candidates, which are then the articles of its rarer words (商号, 字号). A result that
     # holds only 工资 must still show the articles that hold it.
     wages = "\n".join(f"第{number}条 用人单位应当按月支付工资{number}。" for number in range(1, 5101))
-    store = make_store(kind, tmp_path)
+    store = empty_store
     Indexer(store, progress=False).index_documents([
         _law("wages", "工资支付条例", wages, "2020-01-01"),
         _law("names", "企业名称登记管理规定", "第一条 企业只能使用一个商号，个体工商户可以起字号。", "2020-01-01"),
@@ -203,8 +196,6 @@ def test_a_result_found_by_a_common_word_alone_still_shows_its_articles(kind, tm
     shown = {result["id"]: [article["number"] for article in result["articles"]] for result in body["results"]}
     assert shown["names"] == ["第一条"] and shown["migrants"] == ["第一条"]
     assert len(shown["wages"]) == 3
-    store.drop()
-    store.close()
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)

@@ -231,9 +231,10 @@ def article_rows(cursor: sqlite3.Cursor, request: SearchRequest,
     narrowed = rarer_terms(cursor, request, frequencies)
     expressions = _expressions(narrowed)
     if request.doc_ids:
+        rarer = len(expressions)
         if narrowed.terms != request.terms:  # a document none of whose articles hold a rarer term
             expressions.append(match_expression(replace(request, scope=Scope.ALL)))
-        total, ranked = _within_documents(cursor, request, expressions, len(_expressions(narrowed)))
+        total, ranked = _within_documents(cursor, request, expressions, rarer)
     else:
         for expression in expressions:
             ranked = ranked_articles(cursor, narrowed, expression)
@@ -256,21 +257,20 @@ def _expressions(request: SearchRequest) -> list[str]:
 
 
 def _within_documents(cursor: sqlite3.Cursor, request: SearchRequest, expressions: list[str],
-                      narrowed: int) -> tuple[int, list[tuple[int, float]]]:
+                      rarer: int) -> tuple[int, list[tuple[int, float]]]:
     """How many articles match, and (rowid, rank) of the request's page of them, within its
-    `doc_ids`: each document its best share (SearchRequest.doc_ids), found by the first of
-    `expressions` that finds that many of its articles, or the last of the first `narrowed`
-    (the rarer terms) that finds any, or the ones after."""
+    `doc_ids`: each document its best share (SearchRequest.doc_ids), by the first of
+    `expressions` that finds a share of its articles; else by the last of the first `rarer`
+    (those of the rarer terms) if it finds any; else by the ones after."""
     matches, params = _article_matches(request)
-    sql = (f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches}"
-           " AND articles_fts.rowid BETWEEN ? AND ? ORDER BY rank, articles_fts.rowid LIMIT ?")
+    sql = _ranked_sql(f"{matches} AND articles_fts.rowid BETWEEN ? AND ?") + " LIMIT ?"
     count = f"SELECT count(*) {matches} AND articles_fts.rowid BETWEEN ? AND ?"
     share = document_share(request)
     total, ranked = 0, []
     for first, last in _article_ranges(cursor, request.doc_ids):
         for place, expression in enumerate(expressions):
             rows = cursor.execute(sql, [*ARTICLE_WEIGHTS, expression, *params, first, last, share]).fetchall()
-            if len(rows) >= share or (rows and place >= narrowed - 1) or place == len(expressions) - 1:
+            if len(rows) >= share or (rows and place >= rarer - 1) or place == len(expressions) - 1:
                 break
         ranked += rows
         if request.with_total:
@@ -306,9 +306,13 @@ def ranked_articles(cursor: sqlite3.Cursor, request: SearchRequest, expression: 
     """(article rowid, BM25 rank) of the request's page of articles matching `expression`
     (within documents: `_within_documents`)."""
     matches, params = _article_matches(request)
-    sql = f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches} ORDER BY rank, articles_fts.rowid"
-    return cursor.execute(f"{sql} LIMIT ? OFFSET ?",
+    return cursor.execute(_ranked_sql(matches) + " LIMIT ? OFFSET ?",
                           [*ARTICLE_WEIGHTS, expression, *params, request.size, request.offset]).fetchall()
+
+
+def _ranked_sql(matches: str) -> str:
+    """(rowid, BM25 rank) of the articles of `matches` (FROM ... WHERE), best first."""
+    return f"SELECT articles_fts.rowid, bm25(articles_fts, ?, ?, ?) AS rank {matches} ORDER BY rank, articles_fts.rowid"
 
 
 def _article_ranges(cursor: sqlite3.Cursor, doc_ids: tuple[str, ...]) -> list[tuple[int, int]]:
