@@ -26,7 +26,7 @@ from indexer.files import PARSERS, Failure, FileLimits, display_path, find_files
 from indexer.summary import IndexSummary, RunFailed
 from indexer.workers import chunks_of, default_workers, worker_pool
 from indexer.writing import RunWriter
-from policy_search.schema import Document, link_keys
+from policy_search.schema import Document, link_keys, without_derived
 from policy_search.stores import IndexRecord, Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,10 @@ class Indexer:
         return summary
 
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
-        return self.index_records((IndexRecord.of(doc, self.store.analyzer) for doc in documents), summary)
+        """Index documents as a source gives them: what linking derives (supersession,
+        interpretation links) is the run's to work out, not taken from the documents."""
+        return self.index_records((IndexRecord.of(without_derived(doc), self.store.analyzer) for doc in documents),
+                                  summary)
 
     def index_records(self, records: Iterable[IndexRecord], summary: IndexSummary | None = None) -> IndexSummary:
         """Index documents segmented already (`IndexRecord.of`), as one run: a refused

@@ -164,6 +164,13 @@ class Document(BaseModel):
         return digest.hexdigest()
 
 
+def without_derived(doc: Document) -> Document:
+    """The document as a source gives it: its derived fields at their defaults (a document
+    read from a store, written back as a version of its own, is not left amended)."""
+    return doc.model_copy(update={name: Document.model_fields[name].get_default(call_default_factory=True)
+                                  for name in DERIVED_FIELDS})
+
+
 def title_key(title: str) -> str:
     """A title as compared when linking: folded, without 《》, spaces and the state name."""
     return suggest_key(title).removeprefix("中华人民共和国")

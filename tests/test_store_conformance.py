@@ -231,6 +231,18 @@ def test_a_version_moved_to_another_family_frees_the_old_one(empty_store):
     assert set(ids(empty_store, status=["in_force"], level=["法律"])) == {"law-2018", "law-2010"}
 
 
+def test_a_stored_version_written_back_alone_is_in_force(empty_store):
+    # a caller reads the amended version back and files it as a law of its own: the
+    # supersession date it was read with is the old family's, not its own
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents(sample_documents())
+    stored = empty_store.get("law-2010")
+    assert stored is not None and stored.superseded_date is not None
+    indexer.index_documents([stored.model_copy(update={"family_id": "a-law-of-its-own"})])
+    assert empty_store.get("law-2010").superseded_date is None
+    assert set(ids(empty_store, status=["in_force"], level=["法律"])) == {"law-2018", "law-2010"}
+
+
 def test_lookup_by_document_number(sample_store):
     from analyzers import doc_number_key
 
