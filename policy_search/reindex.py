@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from policy_search.schema import DERIVED_FIELDS
 from policy_search.stores import IndexRecord, Store, StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,8 +28,6 @@ BATCH_DOCUMENTS = 200
 # built (the write API, an indexing run), each over what the one before left: the last
 # finds nothing where writes come at a human pace.
 CATCH_UP_PASSES = 5
-# Documents whose fields (no text) are read at a time to compare the two indexes.
-READ_DOCUMENTS = 1000
 # The index's record of the segmentation its tokens were made with (see Store.ensure_segmentation).
 SEGMENTATION_META = "segmentation"
 
@@ -97,24 +94,13 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     the writes change in other documents than those written. How many differed."""
     store.refresh()
     target.refresh()
-    serving, built = document_states(store), document_states(target)
+    serving, built = store.document_states(), target.document_states()
     changed = sorted(doc_id for doc_id, state in serving.items() if _differs(state, built.get(doc_id)))
     removed = sorted(set(built) - set(serving))
     target.delete(removed)
     for start in range(0, len(changed), BATCH_DOCUMENTS):
         target.upsert(stored_records(store, changed[start : start + BATCH_DOCUMENTS], report))
     return len(changed) + len(removed)
-
-
-def document_states(store: Store) -> dict[str, tuple[str | None, str]]:
-    """Each stored document's content hash and linked fields (as JSON), by id."""
-    states: dict[str, tuple[str | None, str]] = {}
-    ids = iter(store.ids())
-    while chunk := list(islice(ids, READ_DOCUMENTS)):
-        hashes = store.content_hashes(chunk)
-        for doc_id, doc in store.get_many(chunk, with_body=False, with_articles=False).items():
-            states[doc_id] = (hashes.get(doc_id), doc.model_dump_json(include=set(DERIVED_FIELDS)))
-    return states
 
 
 def _differs(serving: tuple[str | None, str], built: tuple[str | None, str] | None) -> bool:

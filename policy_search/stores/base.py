@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
 from analyzers import Analyzer
 from policy_search.articles import ArticleResult, article_headings
-from policy_search.schema import ArticleSpan, Document, article_spans, articles_from_spans
+from policy_search.schema import DERIVED_FIELDS, ArticleSpan, Document, article_spans, articles_from_spans
 from policy_search.store_query import SearchRequest, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,11 @@ def document_tokens(analyzer: Analyzer, title: str, body: str, spans: list[Artic
     return DocumentTokens(analyzer.index_text(title).encode("utf-8"), tokens[:body_end], articles)
 
 
+def derived_json(doc: Document) -> str:
+    """A document's derived fields as JSON (`Store.document_states`)."""
+    return doc.model_dump_json(include=set(DERIVED_FIELDS))
+
+
 def tokens_digest(title_tokens: bytes, body_tokens: bytes) -> str:
     """A checksum of a document's tokens. A store that keeps only an index of the tokens
     (SQLite's contentless full-text table) must hand them back to delete a document; it
@@ -179,6 +185,8 @@ def warn_resegmenting(count: int) -> None:
 
 # The index's record of a run that began writing and has not finished (its start time).
 _UNFINISHED_RUN = "unfinished_run"
+# Documents whose fields (no text) `document_states` reads at a time.
+_STATES_READ = 1000
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),
 # an interpretation's key of the policy it names (schema.reference_key), a number.
@@ -289,6 +297,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def ids(self) -> list[str]:
         """Every document id in the index."""
+
+    def document_states(self) -> dict[str, tuple[str | None, str]]:
+        """Each document's content hash (None where it was stored without) and its derived
+        fields (`DERIVED_FIELDS`) as JSON, by id: what tells two indexes apart (a rebuild's
+        catch-up compares the new index with the serving one)."""
+        states: dict[str, tuple[str | None, str]] = {}
+        ids = iter(self.ids())
+        while chunk := list(islice(ids, _STATES_READ)):
+            hashes = self.content_hashes(chunk)
+            for doc_id, doc in self.get_many(chunk, with_body=False, with_articles=False).items():
+                states[doc_id] = (hashes.get(doc_id), derived_json(doc))
+        return states
 
     @abc.abstractmethod
     def get_meta(self, key: str) -> str | None:
