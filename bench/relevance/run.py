@@ -2,7 +2,7 @@
 beside the baselines a user might otherwise deploy, in one run.
 
     .venv/bin/python bench/relevance/run.py --es-url http://127.0.0.1:9200 [--store sqlite|elasticsearch|both]
-        [--corpus PATH] [--limit N] [--reuse DIR]
+        [--corpus PATH] [--limit N] [--reuse DIR] [--questions PATH]
 
 Indexes the corpus (default ../shared/corpus/lawrefbook from the repository root) and
 fixtures/ with the project's pipeline into the embedded store and/or Elasticsearch, once
@@ -35,7 +35,8 @@ a grade (3 = the answer, 1 = an older version of it); a topical query gives
 (grade 1). `valid_on` sets the day of as-of questions; baselines have no notion of it.
 
 --limit N asks N questions and N known-item queries spread over the sets (a quick check)
-and writes no results file.
+and writes no results file; neither does --questions PATH, which asks another set of judged
+questions (in the format of questions.jsonl, such as a held-out set) instead.
 """
 
 from __future__ import annotations
@@ -496,9 +497,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--limit", type=int, help="ask only N questions and N known-item queries; writes no results")
     parser.add_argument("--reuse", type=Path, help="keep the indices in this folder and use them again")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS,
+                        help="another set of judged questions (a held-out set); writes no results")
     args = parser.parse_args()
     load = lambda path: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]  # noqa: E731
-    questions, queries = spread(load(QUESTIONS), args.limit), spread(load(QUERIES), args.limit)
+    questions, queries = spread(load(args.questions), args.limit), spread(load(QUERIES), args.limit)
     place = Place(args.reuse)
     client = elasticsearch_client(args.es_url)
     kinds = ["sqlite", "elasticsearch"] if args.store == "both" else [args.store]
@@ -533,7 +536,7 @@ def main() -> None:
     print(f"\n## Known-item queries ({len(queries)})\n")
     table = known_items(queries, stores, baselines)
 
-    if args.limit is None:
+    if args.limit is None and args.questions == QUESTIONS:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "relevance.json").write_text(json.dumps(table, ensure_ascii=False, indent=2), encoding="utf-8")
         report = {
