@@ -92,9 +92,7 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     differs by its text and fields (its content hash) or by what linking derived for it
     (which version supersedes it, the policy it interprets, its interpretations), which
     the writes change in other documents than those written. How many differed."""
-    store.refresh()
-    target.refresh()
-    serving, built = store.document_states(), target.document_states()
+    serving, built = store.document_states(), target.document_states()  # each refreshes first
     changed = sorted(doc_id for doc_id, state in serving.items() if _differs(state, built.get(doc_id)))
     removed = sorted(set(built) - set(serving))
     target.delete(removed)

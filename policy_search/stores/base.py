@@ -300,8 +300,9 @@ class Store(abc.ABC):
 
     def document_states(self) -> dict[str, tuple[str | None, str]]:
         """Each document's content hash (None where it was stored without) and its derived
-        fields (`DERIVED_FIELDS`) as JSON, by id: what tells two indexes apart (a rebuild's
-        catch-up compares the new index with the serving one)."""
+        fields (`DERIVED_FIELDS`) as JSON, by id, as of every write made before the call (as
+        `ids`): what tells two indexes apart (a rebuild's catch-up compares the new index
+        with the serving one)."""
         states: dict[str, tuple[str | None, str]] = {}
         ids = iter(self.ids())
         while chunk := list(islice(ids, _STATES_READ)):
