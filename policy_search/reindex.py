@@ -8,25 +8,23 @@ when it is complete: searches meanwhile read the old index, never a mix of both,
 rebuild that fails leaves the old index serving and removes the new one. The documents
 come from the store itself (their text, metadata and links as stored), so no source
 file is read again; what is written to the serving index meanwhile is carried over before
-the switch (`catch_up`).
+the switch (`catch_up`), the last time while writers wait, so that none is lost: they
+write to the new index once it serves.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
 from policy_search.stores import IndexRecord, Store, StoreUnavailable
 
-logger = logging.getLogger(__name__)
-
 # Documents read, segmented and written at a time (a law's text is up to a few hundred KB).
 BATCH_DOCUMENTS = 200
 # Passes that carry over what was written to the serving index while the new one was being
-# built (the write API, an indexing run), each over what the one before left: the last
-# finds nothing where writes come at a human pace.
+# built (the write API, an indexing run), each over what the one before left, before the
+# last one that writers wait for (`settle_catch_up`).
 CATCH_UP_PASSES = 5
 # The index's record of the segmentation its tokens were made with (see Store.ensure_segmentation).
 SEGMENTATION_META = "segmentation"
@@ -71,18 +69,20 @@ def reindex(store: Store, after_batch: Callable[[int], None] | None = None) -> R
             written += len(records)
             if after_batch is not None:
                 after_batch(written)
+        # while writes go on: each pass carries over what came during the one before, so
+        # that the last, which writers wait for, has little left to do
         for _ in range(CATCH_UP_PASSES):
             if not catch_up(store, target, report):
                 break
-        else:
-            logger.warning("the index is still being written to: what is written from now on may be"
-                           " missing from the rebuilt index (run `policy-search index` again after)")
+
+    def settle(target: Store) -> None:
+        settle_catch_up(store, target, report)
         target.set_meta(SEGMENTATION_META, analyzer.fingerprint)
         target.refresh()
         report.documents = target.count()
         report.changed = list(dict.fromkeys(report.changed))
 
-    store.rebuild(build)
+    store.rebuild(build, settle)
     return report
 
 
@@ -99,6 +99,12 @@ def catch_up(store: Store, target: Store, report: ReindexReport) -> int:
     for start in range(0, len(changed), BATCH_DOCUMENTS):
         target.upsert(stored_records(store, changed[start : start + BATCH_DOCUMENTS], report))
     return len(changed) + len(removed)
+
+
+def settle_catch_up(store: Store, target: Store, report: ReindexReport) -> int:
+    """The last catch-up, while the serving index takes no writes (`Store.rebuild`'s
+    `settle`): nothing written to it is missed by the new index."""
+    return catch_up(store, target, report)
 
 
 def _differs(serving: tuple[str | None, str], built: tuple[str | None, str] | None) -> bool:

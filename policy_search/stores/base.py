@@ -344,16 +344,18 @@ class Store(abc.ABC):
         ids that exist: what a rebuild compares to say whose tokens changed."""
 
     @abc.abstractmethod
-    def rebuild(self, build: Callable[[Store], None]) -> None:
+    def rebuild(self, build: Callable[[Store], None], settle: Callable[[Store], None] | None = None) -> None:
         """Build a new index beside this one and put it in this one's place at once.
 
         `build` writes into a new, empty store of the same kind (this store's analyzer, the
         index's own records `get_meta` copied over); while it runs, searches go on reading
-        this index. When it returns, the new index replaces this one in one atomic step
-        (Elasticsearch: both aliases moved in one request; embedded: the new file renamed
-        over the old) and the old one is removed. When it raises, the new one is removed
-        and this one keeps serving, unchanged. Writes to this index during the build are
-        `build`'s to carry over (`reindex.catch_up`)."""
+        this index. Then `settle`, when given, writes into the new store last, while this
+        index takes no writes: writers wait (Elasticsearch: their refused items are sent
+        again) and write to the new index once it serves. The new index then replaces this
+        one in one atomic step (Elasticsearch: both aliases moved in one request; embedded:
+        the new file renamed over the old) and the old one is removed. When either raises,
+        the new one is removed and this one keeps serving, unchanged. Writes to this index
+        during the build are for `build` and `settle` to carry over (`reindex.catch_up`)."""
 
     def with_analyzer(self, analyzer: Analyzer) -> Store:
         """This store's index, cut and queried with another analyzer (the next indexing run

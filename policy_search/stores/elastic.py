@@ -9,6 +9,7 @@ the embedded store indexes. Facets leave their own field's filter out: the filte
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +43,8 @@ from policy_search.stores.base import (
 )
 from policy_search.stores.layout import DEFAULT_LAYOUT, IndexLayout
 from policy_search.stores.stored import StoredForm, stored_form
+
+logger = logging.getLogger(__name__)
 
 # Lucene refuses a term over 32,766 bytes, and with it the whole document: longer values
 # (8,191 characters of up to 4 bytes) stay in _source without being indexed, so that one
@@ -151,6 +154,11 @@ BULK_BYTES = 20 * 1024 * 1024
 # and the waits before each new attempt, in seconds.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)
+# Items refused because their index is closed to writes (a rebuild putting its indexes in
+# place: `rebuild`) are sent again every so often for this long: the alias then names the
+# new index, where they land.
+BLOCKED_RETRY_SECONDS = 30.0
+BLOCKED_RETRY_WAIT = 0.25
 # Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
              "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length",
@@ -277,9 +285,10 @@ class ElasticsearchStore(Store):
         self.refresh()
         return count
 
-    def rebuild(self, build: Callable[[Store], None]) -> None:
+    def rebuild(self, build: Callable[[Store], None], settle: Callable[[Store], None] | None = None) -> None:
         serving = {alias: list(self._call(self.client.indices.get_alias, name=alias).body)
                    for alias in (self.alias, self.articles_alias)}
+        serving_indexes = [index for indexes in serving.values() for index in indexes]
         version, left_over = self._versions(serving)
         new = {alias: f"{alias}-v{version}" for alias in serving}
         meta = self._mapping_meta()
@@ -288,12 +297,19 @@ class ElasticsearchStore(Store):
         target = self.clone()
         assert isinstance(target, ElasticsearchStore)
         target.alias, target.articles_alias = new[self.alias], new[self.articles_alias]
+        blocked = False
         try:
             self._call(self.client.indices.create, index=new[self.alias], mappings={**mappings(), "_meta": meta},
                        settings={**self.layout.settings(), **building})
             self._call(self.client.indices.create, index=new[self.articles_alias], mappings=article_mappings(),
                        settings={**self.article_layout.settings(), **building})
             build(target)
+            # From the last catch-up to the swap the serving indexes take no writes: a writer's
+            # refused items are sent again (`_bulk_chunk`) and land behind the moved aliases.
+            self._block_writes(serving_indexes, True)
+            blocked = True
+            if settle is not None:
+                settle(target)
             self._call(self.client.indices.put_settings, index=",".join(new.values()),
                        settings={"refresh_interval": _REFRESH_INTERVAL})
             target.refresh()
@@ -304,13 +320,22 @@ class ElasticsearchStore(Store):
                 *({"add": {"index": new[alias], "alias": alias}} for alias in serving)])
         except BaseException:
             try:
+                if blocked:
+                    self._block_writes(serving_indexes, False)
                 self._delete_indexes(list(new.values()))
             except StoreError:  # the node is away: the next rebuild deletes them (`_versions`)
-                pass
+                if blocked:
+                    logger.warning("the rebuild failed while the serving indexes took no writes, and they could"
+                                   " not be opened again: set index.blocks.write to false on %s",
+                                   ",".join(serving_indexes))
             raise
         finally:
             target.close()
-        self._delete_indexes([index for indexes in serving.values() for index in indexes] + left_over)
+        self._delete_indexes(serving_indexes + left_over)
+
+    def _block_writes(self, indexes: list[str], block: bool) -> None:
+        self._call(self.client.indices.put_settings, index=",".join(indexes),
+                   settings={"index.blocks.write": block})
 
     def _versions(self, serving: dict[str, list[str]]) -> tuple[int, list[str]]:
         """The number of the next concrete index behind the aliases (`policies-v3`), and the
@@ -444,7 +469,9 @@ class ElasticsearchStore(Store):
 
     def _bulk_chunk(self, chunk: list[dict]) -> dict[str, str]:
         pending, reasons = chunk, {}
-        for wait in (*RETRY_WAITS, None):
+        waits = iter(RETRY_WAITS)
+        blocked_until = time.monotonic() + BLOCKED_RETRY_SECONDS
+        while True:
             try:
                 items = list(self._bulk_items(pending))
             except _RequestRefused as refused:
@@ -456,7 +483,7 @@ class ElasticsearchStore(Store):
                 for action in pending:
                     reasons |= self._bulk_chunk([action])
                 return reasons
-            retry = []
+            retry, blocked = [], []
             for action, (status, error) in zip(pending, items, strict=True):
                 if 200 <= status < 300 or (status == 404 and action["_op_type"] == "delete"):
                     reasons.pop(action["_id"], None)
@@ -464,10 +491,17 @@ class ElasticsearchStore(Store):
                 reasons[action["_id"]] = _item_reason(status, error)
                 if status in RETRY_STATUSES:
                     retry.append(action)
-            if not retry or wait is None:
+                elif _write_blocked(status, error):
+                    blocked.append(action)
+            if blocked and time.monotonic() < blocked_until:
+                wait: float | None = BLOCKED_RETRY_WAIT
+            else:
+                wait = next(waits, None) if retry else None
+                blocked = []
+            if wait is None:
                 break
             time.sleep(wait)
-            pending = retry
+            pending = retry + blocked
         return reasons
 
     def _bulk_items(self, actions: list[dict]) -> Iterator[tuple[int, dict | None]]:
@@ -883,6 +917,11 @@ class _RequestRefused(Exception):
     def __init__(self, status: int, reason: dict | str | None) -> None:
         super().__init__(status)
         self.status, self.reason = status, reason
+
+
+def _write_blocked(status: int, error: dict | str | None) -> bool:
+    """Whether an item was refused because its index is closed to writes (a block)."""
+    return status == 403 and isinstance(error, dict) and error.get("type") == "cluster_block_exception"
 
 
 def _item_reason(status: int, error: dict | str | None) -> str:

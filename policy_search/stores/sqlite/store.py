@@ -28,6 +28,7 @@ from policy_search.articles import ArticleHit, ArticleResult
 from policy_search.schema import Document
 from policy_search.store_query import SearchRequest, SearchResult
 from policy_search.stores.base import IndexRecord, LookupField, Store, StoreError, StoreMissing, StoreUnavailable
+from policy_search.stores.sqlite.gate import WriteGate, gate_path
 from policy_search.stores.sqlite.schema import SCHEMA_VERSION, match_columns, schema_sql, schema_version
 from policy_search.stores.sqlite.sql import (
     ALL_ROWS,
@@ -74,6 +75,7 @@ class SQLiteStore(Store):
         self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._gate = WriteGate(self.path)
 
     def __reduce__(self):
         return SQLiteStore, (self.path, self.read_only, self.analyzer)
@@ -149,8 +151,15 @@ class SQLiteStore(Store):
                                    "the index file is not readable") from error
 
     @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Cursor]:
+        """A cursor to write with: this store's threads one at a time, past the file's gate
+        (the cursor is taken after it, on the file a rebuild may have just put in place)."""
+        with self._write_lock, self._gate.passing(), self._cursor() as cursor:
+            yield cursor
+
+    @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        with self._write_lock, self._cursor() as cursor:
+        with self._writing() as cursor:
             self._frequencies().clear()
             cursor.execute("BEGIN IMMEDIATE")
             try:
@@ -172,7 +181,7 @@ class SQLiteStore(Store):
         # One transaction: executescript runs each statement on its own otherwise, and a
         # run killed between them left `documents` without its full-text table (a file
         # that looked indexed and answered every search with "the index does not exist").
-        with self._write_lock, self._cursor() as cursor:
+        with self._writing() as cursor:
             self._frequencies().clear()
             try:
                 cursor.executescript(
@@ -208,13 +217,13 @@ class SQLiteStore(Store):
         # Table statistics let the planner choose, per query, between scanning a facet's
         # values and looking up those of the matching documents (5x apart either way).
         # A sample of each index (analysis_limit) keeps this quick on large files.
-        with self._write_lock, self._cursor() as cursor:
+        with self._writing() as cursor:
             cursor.execute("PRAGMA analysis_limit = 1000")
             cursor.execute("ANALYZE")
             self._connection().commit()
 
     def drop(self) -> None:
-        with self._write_lock, self._cursor() as cursor:
+        with self._writing() as cursor:
             self._frequencies().clear()
             cursor.executescript(
                 "DROP TABLE IF EXISTS documents_fts; DROP TABLE IF EXISTS document_values;"
@@ -252,7 +261,7 @@ class SQLiteStore(Store):
             cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('segmentation', ?)", (fingerprint,))
         return count
 
-    def rebuild(self, build: Callable[[Store], None]) -> None:
+    def rebuild(self, build: Callable[[Store], None], settle: Callable[[Store], None] | None = None) -> None:
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only and cannot be rebuilt")
         if not self.path.is_file():
@@ -260,9 +269,10 @@ class SQLiteStore(Store):
         new_path = self.path.with_name(self.path.name + ".rebuild")
         with _rebuild_lock(self.path):
             remove_database_file(new_path)  # left by a rebuild that was killed
-            self._rebuild_into(new_path, build)
+            self._rebuild_into(new_path, build, settle)
 
-    def _rebuild_into(self, new_path: Path, build: Callable[[Store], None]) -> None:
+    def _rebuild_into(self, new_path: Path, build: Callable[[Store], None],
+                      settle: Callable[[Store], None] | None) -> None:
         target = SQLiteStore(new_path, analyzer=self.analyzer)
         try:
             target.create()
@@ -272,23 +282,29 @@ class SQLiteStore(Store):
                 cursor.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta)
             with target.bulk():
                 build(target)
-            target.optimize()
-            if not target.finish_file():
-                raise StoreError(f"the new file {new_path} could not be checkpointed")
-            # its last connection closed: no log is left beside it, whatever SQLite did
-            remove_database_file(new_path, sidecars_only=True)
-            # The log and shared memory beside a database are found by name: the new file
-            # must not meet the old one's, whose header says how many pages the file has.
-            # The old log is emptied into the old file, then both are unlinked (readers of
-            # the old file keep theirs open), then the new file takes the name.
-            if not self.finish_file():
-                raise StoreError(f"{self.path} is busy: its write-ahead log could not be emptied")
-            remove_database_file(self.path, sidecars_only=True)
+            # From the last catch-up to the rename, writers of this file wait at its gate;
+            # they then write to the new file (see gate.py).
+            with self._gate.closed():
+                if settle is not None:
+                    settle(target)
+                target.optimize()
+                if not target.finish_file():
+                    raise StoreError(f"the new file {new_path} could not be checkpointed")
+                # its last connection closed: no log is left beside it, whatever SQLite did
+                remove_database_file(new_path, sidecars_only=True)
+                # The log and shared memory beside a database are found by name: the new file
+                # must not meet the old one's, whose header says how many pages the file has.
+                # The old log is emptied into the old file, then both are unlinked (readers of
+                # the old file keep theirs open), then the new file takes the name.
+                if not self.finish_file():
+                    raise StoreError(f"{self.path} is busy: its write-ahead log could not be emptied")
+                remove_database_file(self.path, sidecars_only=True)
+                os.replace(new_path, self.path)
         except BaseException:
             target.close()
             remove_database_file(new_path)
             raise
-        os.replace(new_path, self.path)
+        gate_path(new_path).unlink(missing_ok=True)  # the new file's writers pass this file's gate now
 
     def finish_file(self, tries: int = 20) -> bool:
         """Everything of the write-ahead log written into the file and the log emptied (a
@@ -508,7 +524,8 @@ def _rebuild_lock(path: Path) -> Iterator[None]:
 
 
 def remove_database_file(path: Path, sidecars_only: bool = False) -> None:
-    """A database file and its write-ahead log and shared-memory files, where they exist."""
+    """A database file and its write-ahead log and shared-memory files, where they exist
+    (and, for the whole file, its writers' gate)."""
     sidecars = [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-    for name in sidecars if sidecars_only else [path, *sidecars]:
+    for name in sidecars if sidecars_only else [path, *sidecars, gate_path(path)]:
         name.unlink(missing_ok=True)
