@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from policy_search.ranking import rank_articles
+from policy_search.candidates import words_of
+from policy_search.ranking import rank_articles, rarity_weights
 from policy_search.schema import ArticleSpan, Document
 from policy_search.store_query import SearchRequest
 
@@ -84,7 +85,17 @@ def search_articles(store: Store, request: SearchRequest, window: int = ARTICLE_
     `documents`: some of their documents, read already (`Store.search_articles`)."""
     if not request.has_words:
         return ArticleResult(total=0, hits=[])
+    request = weighed(store, request)
     return rank_candidates(store.search_articles(candidates_request(request, window), documents), request)
+
+
+def weighed(store: Store, request: SearchRequest) -> SearchRequest:
+    """A question with its terms weighed by how rare they are in the store's collection
+    (`ranking.rarity_weights`); other requests as they are."""
+    if not request.any_terms or not request.terms or request.term_weights:
+        return request
+    total, counts = store.document_frequencies(words_of(request))
+    return replace(request, term_weights=rarity_weights(request, total, counts))
 
 
 def candidates_request(request: SearchRequest, window: int = ARTICLE_WINDOW) -> SearchRequest:

@@ -8,7 +8,14 @@ from datetime import date
 from typing import Any
 
 from analyzers.highlight import highlight, snippet
-from policy_search.articles import ARTICLE_WINDOW, ArticleHit, candidates_request, rank_candidates, search_articles
+from policy_search.articles import (
+    ARTICLE_WINDOW,
+    ArticleHit,
+    candidates_request,
+    rank_candidates,
+    search_articles,
+    weighed,
+)
 from policy_search.citations import Citation, resolve_citation
 from policy_search.fields import facet_label
 from policy_search.ranking import RERANK_WINDOW, rerank
@@ -56,6 +63,7 @@ def ranked_search_with_articles(store: Store, request: SearchRequest
 def _ranked(store: Store, request: SearchRequest) -> tuple[SearchResult, list[ArticleHit]]:
     if not (request.has_words and request.sort is Sort.RELEVANCE and request.offset + request.size <= RERANK_WINDOW):
         return store.search(request), []
+    request = weighed(store, request)
     window_request = replace(request, page=1, size=RERANK_WINDOW, with_body=False)
     # Where many texts mention the words, the document titled by them can rank below the
     # window on body matches: the best title matches are candidates too. (Title matches are

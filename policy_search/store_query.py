@@ -64,6 +64,9 @@ class SearchRequest:
     # Statutory words a term stands for (老公 -> 配偶), each as the terms it consists of (all
     # of which must occur): weighted alternatives of the term (ranking.EXPANSION_WEIGHT).
     expansions: dict[str, list[list[str]]] = field(default_factory=dict)
+    # ANY mode: how much each term counts in ranking, by how rare it is in the collection
+    # (`ranking.rarity_weights`); empty: every term alike.
+    term_weights: tuple[float, ...] = ()
     # Article searches only: the documents to search in (empty: all). Each brings its own
     # best articles, an equal share of the page (at most DOCUMENT_ARTICLES_LIMIT), so that
     # a law with hundreds of matching articles does not take the page from the others.

@@ -11,6 +11,7 @@ from support.stores import STORE_KINDS, make_store
 
 from indexer import Indexer
 from policy_search.fields import field_names
+from policy_search.schema import Article, Document
 from policy_search.search import make_request
 from policy_search.stores import Store
 
@@ -335,3 +336,30 @@ def test_a_question_counts_and_facets_the_same_documents_on_every_store(tmp_path
         for store in stores:
             store.drop()
             store.close()
+
+
+def test_document_frequencies_count_the_documents_holding_each_word(sample_store):
+    total, counts = sample_store.document_frequencies(["公开", "解读", "湿地银行"])
+    assert total == sample_store.count() == len(sample_documents())
+    assert counts == {"公开": len(ids(sample_store, "公开")), "解读": len(ids(sample_store, "解读")), "湿地银行": 0}
+    assert 0 < counts["解读"] < total and 0 < counts["公开"] < total
+
+
+def test_a_questions_rare_words_outweigh_its_common_ones(empty_store):
+    # 小区, 物业, 邻居 and 孩子 are in every residential rule; 咬伤 in one article: the article
+    # that holds the rare word answers, not those that hold more of the common words
+    from policy_search.articles import search_articles
+    from policy_search.search import make_article_request
+
+    def rules(doc_id: str, title: str, *articles: str) -> Document:
+        numbered = [Article(number=f"第{'一二三'[n]}条", text=f"第{'一二三'[n]}条 {text}") for n, text in enumerate(articles)]
+        return Document(id=doc_id, title=title, publish_date=date(2020, 1, 1),
+                        body="\n".join(a.text for a in numbered), articles=numbered)
+
+    common = [rules(f"rules-{n}", f"住宅小区管理规定{n}", "小区物业服务应当规范。", "小区物业应当关心邻居家的孩子。") for n in range(12)]
+    bite = rules("dogs", "养犬管理规定", "养犬人应当束犬链。", "犬只咬伤他人的，养犬人依法承担责任。")
+    Indexer(empty_store, progress=False).index_documents([*common, bite])
+    question = make_article_request("小区物业不管 邻居的犬咬伤了我孩子怎么办", size=5, analyzer=empty_store.analyzer)
+    assert question.any_terms
+    first = search_articles(empty_store, question).hits[0]
+    assert (first.document.id, first.number) == ("dogs", "第二条")

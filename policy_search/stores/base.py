@@ -291,6 +291,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count(self) -> int: ...
 
+    @abc.abstractmethod
+    def document_frequencies(self, words: list[str]) -> tuple[int, dict[str, int]]:
+        """How many documents the index holds, and how many of them hold each word in their
+        title or text (the same counts on every store: a question's terms are weighed by them)."""
+
     def refresh(self) -> None:
         """Make recent writes visible to search (a no-op where they already are)."""
 

@@ -150,6 +150,10 @@ CONNECTIONS_PER_NODE = 40
 # Documents a bulk request carries (and at most this many bytes).
 BULK_DOCUMENTS = 500
 BULK_BYTES = 20 * 1024 * 1024
+# How long the word counts of a question are kept (`_document_frequencies`), and for how
+# many questions at most.
+FREQUENCIES_SECONDS = 2.0
+FREQUENCIES_KEPT = 1024
 # Item statuses worth sending again (the node overloaded, a shard moving between nodes),
 # and the waits before each new attempt, in seconds.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -195,6 +199,7 @@ class ElasticsearchStore(Store):
         self.alias = index
         self.articles_alias = f"{index}-articles"
         self.request_timeout = request_timeout
+        self._frequencies: dict[tuple[str, ...], tuple[float, dict[str, int]]] = {}  # see _document_frequencies
         nodes = [node.strip() for node in url.split(",") if node.strip()]
         self.client = Elasticsearch(
             nodes, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False,
@@ -384,6 +389,7 @@ class ElasticsearchStore(Store):
             return False
 
     def refresh(self) -> None:
+        self._frequencies.clear()
         self._call(self.client.indices.refresh, index=f"{self.alias},{self.articles_alias}")
 
     def close(self) -> None:
@@ -722,7 +728,7 @@ class ElasticsearchStore(Store):
                 # every term scores and is named (`Hit.matched`); the rarer ones find the candidates
                 named = _term_queries(request, fields, named=True)
                 should.extend(named)
-                counts = self._document_frequencies(words_of(request)) if narrows(request) else {}
+                counts = self._document_frequencies([word for word in words_of(request) if word]) if narrows(request) else {}
                 kept = finding_terms(request, lambda word: counts.get(word, 0), candidates.DOCUMENT_MATCH_BUDGET)
                 if kept is not None:
                     hard.append({"bool": {"should": [named[index] for index in kept], "minimum_should_match": 1}})
@@ -752,13 +758,29 @@ class ElasticsearchStore(Store):
 
     def _document_frequencies(self, words: list[str]) -> dict[str, int]:
         """How many documents hold each word in their title or body (as the embedded store's
-        full-text vocabulary counts them): one search, the collection's, no hits."""
+        full-text vocabulary counts them), and all of them (under ""): one search, the
+        collection's, no hits. A question asks twice (to weigh its terms, then to choose
+        those that find its candidates): the second is answered from the counts of the
+        first, kept `FREQUENCIES_SECONDS` and until this store's next refresh."""
+        key = tuple(words)
+        kept = self._frequencies.get(key)
+        if kept is not None and time.monotonic() - kept[0] < FREQUENCIES_SECONDS:
+            return kept[1]
         filters = {str(number): {"bool": {"should": [{"term": {"title_tokens": word}}, {"term": {"body_tokens": word}}]}}
                    for number, word in enumerate(words)}
-        response = self._call(self.client.search, index=self.alias, size=0, track_total_hits=False,
+        response = self._call(self.client.search, index=self.alias, size=0, track_total_hits=True,
                               aggs={"words": {"filters": {"filters": filters}}})
         buckets = response["aggregations"]["words"]["buckets"]
-        return {word: buckets[str(number)]["doc_count"] for number, word in enumerate(words)}
+        counts = {word: buckets[str(number)]["doc_count"] for number, word in enumerate(words)}
+        counts[""] = response["hits"]["total"]["value"]
+        if len(self._frequencies) >= FREQUENCIES_KEPT:
+            self._frequencies.clear()
+        self._frequencies[key] = (time.monotonic(), counts)
+        return counts
+
+    def document_frequencies(self, words: list[str]) -> tuple[int, dict[str, int]]:
+        counts = dict(self._document_frequencies([word for word in dict.fromkeys(words) if word]))
+        return counts.pop(""), counts
 
     def _filters(self, request: SearchRequest) -> dict[str, dict]:
         """One query per filtered field, so each facet can leave its own out."""

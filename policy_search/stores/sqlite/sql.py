@@ -205,6 +205,12 @@ class TermFrequencies:
 
         return count
 
+    def total(self, cursor: sqlite3.Cursor) -> int:
+        """How many documents the file holds (remembered with the counts: call `counter` first)."""
+        if ("", "") not in self._counts:
+            self._counts[("", "")] = cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return self._counts[("", "")]
+
 
 def rarer_terms(cursor: sqlite3.Cursor, request: SearchRequest, frequencies: TermFrequencies,
                 table: str = "articles_fts", budget: int = ARTICLE_MATCH_BUDGET,

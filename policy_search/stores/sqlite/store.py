@@ -431,6 +431,11 @@ class SQLiteStore(Store):
         with self._cursor() as cursor:
             return cursor.execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    def document_frequencies(self, words: list[str]) -> tuple[int, dict[str, int]]:
+        with self._cursor() as cursor:
+            count = self._frequencies().counter(cursor, "documents_fts")
+            return self._frequencies().total(cursor), {word: count(word) for word in dict.fromkeys(words) if word}
+
     def ids(self) -> list[str]:
         with self._cursor() as cursor:
             return [doc_id for (doc_id,) in cursor.execute("SELECT id FROM documents ORDER BY rowid")]
