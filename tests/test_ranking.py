@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_search.ranking import in_force_first, rerank, title_tier
+from policy_search.ranking import COMMON_TERM_WEIGHT, in_force_first, rarity_weights, rerank, title_tier
 from policy_search.schema import Document
 from policy_search.search import make_request
 from policy_search.store_query import Hit
@@ -66,3 +66,15 @@ def test_a_family_with_no_version_in_force_keeps_its_order():
     first = doc("a", "已废止的办法", date(2001, 1, 1), declared_status="repealed", repealed_date=date(2010, 1, 1), **family)
     second = doc("b", "已废止的办法", date(2005, 1, 1), declared_status="repealed", repealed_date=date(2010, 1, 1), **family)
     assert ids(in_force_first([hit(first, 2.0), hit(second, 1.0)], DAY)) == ["a", "b"]
+
+
+def test_a_questions_terms_weigh_by_their_rarity():
+    request = make_request("邻居家的狗把小区的孩子咬伤了怎么办", valid_on=DAY)
+    assert request.terms == ["邻居家", "狗", "小区", "孩子", "咬伤"]
+    counts = {"邻居家": 40, "狗": 5, "小区": 600, "孩子": 300, "咬伤": 3}
+    weights = dict(zip(request.terms, rarity_weights(request, 1000, counts), strict=True))
+    assert weights["咬伤"] == 1.0  # the rarest
+    assert weights["咬伤"] > weights["狗"] > weights["邻居家"] > weights["孩子"] > weights["小区"] >= COMMON_TERM_WEIGHT
+    # a term the collection lacks counts fully (it is found through no text anyway)
+    assert dict(zip(request.terms, rarity_weights(request, 1000, {**counts, "狗": 0}), strict=True))["狗"] == 1.0
+    assert rarity_weights(request, 1000, {}) == ()  # nothing known: every term alike
