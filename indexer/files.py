@@ -22,6 +22,7 @@ from indexer.json_feed import parse_json_feed
 from indexer.lawrefbook import parse_lawrefbook
 from indexer.legal_database import parse_legal_database_record
 from indexer.portal_html import parse_portal_html
+from indexer.repeals import with_repeals
 from policy_search.schema import Document
 from policy_search.stores import IndexRecord
 
@@ -103,7 +104,7 @@ def _record_of(doc: Document, analyzer: Analyzer) -> IndexRecord:
     global _last_record
     if _last_record is not None and _last_record[0] is doc and _last_record[1] is analyzer:
         return _last_record[2]
-    record = IndexRecord.of(doc, analyzer)
+    record = IndexRecord.of(with_repeals(doc), analyzer)
     _last_record = (doc, analyzer, record)
     return record
 

@@ -1,12 +1,21 @@
 """What a write changes beyond the documents written: which version of a regulation
-supersedes which (so that statuses follow), and the links between interpretations and the
-policies they explain (in either indexing order)."""
+supersedes which (so that statuses follow), the links between interpretations and the
+policies they explain, and which document a later one repeals (all in either indexing order)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policy_search.schema import Document, Kind, LinkedDocument, link_keys, reference_key, supersession_dates
+from policy_search.schema import (
+    Document,
+    Kind,
+    LinkedDocument,
+    RepealingDocument,
+    link_keys,
+    reference_key,
+    supersession_dates,
+    validity,
+)
 from policy_search.stores import Store
 
 
@@ -73,3 +82,53 @@ def relink(store: Store, written: Iterable[Document]) -> None:
         if policy.interpretations != listed:
             updates[policy_id] = {"interpretations": listed}
     store.patch(updates)
+
+
+def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[str] = ()) -> None:
+    """Mark the documents that the written ones say they repeal, and the written ones that
+    documents indexed before say they repeal (`Document.repealed_by`); documents that a
+    written or `removed` one repealed before are worked out again (its text may have changed).
+
+    A document is repealed by another whose text names it (`repeals_refs`: its title or
+    number) where the other is not one of its versions nor an interpretation, takes effect
+    after it was published and, named by title only, is of its region; the earliest such
+    repeal counts. The law corpus lists 促进个体工商户发展条例 and the 个体工商户条例 it repealed
+    as both in force: only the new one's text says otherwise."""
+    by_id = {doc.id: doc for doc in written}
+    store.refresh()
+    named = [key for doc in by_id.values() for key in _repeal_keys(doc)]
+    targets = {doc_id for ids in store.lookup("link_keys", named).values() for doc_id in ids}
+    targets |= {doc_id for ids in store.lookup("repealed_by_id", [*by_id, *removed]).values() for doc_id in ids}
+    docs = {**store.get_many(targets - by_id.keys(), with_body=False), **by_id}
+    keys = {doc_id: [key for key in link_keys(doc) if not key.startswith("url:")] for doc_id, doc in docs.items()}
+    naming = store.lookup("repeals_keys", [key for held in keys.values() for key in held])
+    repealer_ids = {doc_id for ids in naming.values() for doc_id in ids}
+    repealers = {**store.get_many(repealer_ids - docs.keys(), with_body=False),
+                 **{doc_id: docs[doc_id] for doc_id in repealer_ids & docs.keys()}}
+    updates = {}
+    for doc_id, doc in docs.items():
+        by_key = [(repealers[other], key) for key in keys[doc_id] for other in naming.get(key, []) if other in repealers]
+        link = earliest_repeal(doc, by_key)
+        if doc.repealed_by != link:
+            updates[doc_id] = {"repealed_by": link}
+    store.patch(updates)
+
+
+def _repeal_keys(doc: Document) -> list[str]:
+    return [key for key in map(reference_key, doc.repeals_refs) if key]
+
+
+def earliest_repeal(doc: Document, named_by: Iterable[tuple[Document, str]]) -> RepealingDocument | None:
+    """Of the documents naming `doc` as repealed (each with the key it is named by), the
+    one that repeals it first, if any does (`relink_repeals` says which do)."""
+    published = doc.publish_date or validity(doc).in_force_from
+    found: list[RepealingDocument] = []
+    for other, key in named_by:
+        if other.id == doc.id or other.family == doc.family or other.kind is Kind.INTERPRETATION:
+            continue
+        if key.startswith("title:") and doc.region and other.region and doc.region != other.region:
+            continue
+        if other.publish_date and published > other.publish_date:
+            continue  # a later document of the same name, not the one repealed
+        found.append(RepealingDocument(id=other.id, title=other.title, on=validity(other).in_force_from))
+    return min(found, key=lambda link: (link.on, link.id), default=None)

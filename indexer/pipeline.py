@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from indexer import linking
 from indexer.files import PARSERS, Failure, FileLimits, display_path, find_files
+from indexer.repeals import with_repeals
 from indexer.summary import IndexSummary, RunFailed
 from indexer.workers import chunks_of, default_workers, worker_pool
 from indexer.writing import RunWriter
@@ -84,7 +85,8 @@ class Indexer:
     def index_documents(self, documents: Iterable[Document], summary: IndexSummary | None = None) -> IndexSummary:
         """Index documents as a source gives them: what linking derives (supersession,
         interpretation links) is the run's to work out, not taken from the documents."""
-        return self.index_records((IndexRecord.of(without_derived(doc), self.store.analyzer) for doc in documents),
+        return self.index_records((IndexRecord.of(with_repeals(without_derived(doc)), self.store.analyzer)
+                                   for doc in documents),
                                   summary)
 
     def index_records(self, records: Iterable[IndexRecord], summary: IndexSummary | None = None) -> IndexSummary:
@@ -157,16 +159,19 @@ class Indexer:
         orphans = self.store.lookup("interprets_key", [k for d in docs.values() for k in link_keys(d)])
         policies = {d.interprets.id for d in docs.values() if d.interprets}
         survivors = [i for ids in orphans.values() for i in ids] + list(policies)
-        self.relink(self.store.get_many(survivors, with_body=False).values())
+        self.relink(self.store.get_many(survivors, with_body=False).values(), removed=docs)
         self.store.refresh()
 
     def refresh_families(self, family_ids: Iterable[str], left: Iterable[str] = ()) -> None:
         """Recompute which version of each family supersedes which (`linking.refresh_families`)."""
         linking.refresh_families(self.store, family_ids, left)
 
-    def relink(self, written: Iterable[Document]) -> None:
-        """Link interpretations and policies touched by a write (`linking.relink`)."""
+    def relink(self, written: Iterable[Document], removed: Iterable[str] = ()) -> None:
+        """Link interpretations and policies touched by a write (`linking.relink`), and
+        repealed documents to what repeals them (`linking.relink_repeals`)."""
+        written = list(written)
         linking.relink(self.store, written)
+        linking.relink_repeals(self.store, written, removed)
 
     def _bar(self, **options) -> tqdm:
         disable = None if self.progress is None else not self.progress

@@ -77,8 +77,13 @@ def current_document(store: Store, title: str, day: date) -> Document:
     best = hits[0]
     family = best.document.family
     versions = store.family_versions([family])[family] or [best.document]
-    in_force = [doc for doc in ordered_versions(versions) if status_on(doc, day) is Status.IN_FORCE]
+    ordered = ordered_versions(versions)
+    in_force = [doc for doc in ordered if status_on(doc, day) is Status.IN_FORCE]
     if not in_force:
+        newest = ordered[-1]
+        if newest.repealed_by and status_on(newest, day) is Status.REPEALED:  # say what to read instead
+            raise NoVersionInForce(f"{newest.title} was repealed on {newest.repealed_by.on.isoformat()} by"
+                                   f" {newest.repealed_by.title} (id {newest.repealed_by.id})")
         raise NoVersionInForce(f"no version of {best.document.title} is in force on {day.isoformat()}")
     found = store.get(in_force[-1].id)
     if found is None:  # deleted since the versions were read

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_search.schema import Article, Kind, LinkedDocument, Status
+from policy_search.schema import Article, Kind, LinkedDocument, RepealingDocument, Status
 from policy_search.stats.recording import SEARCH_ID_PATTERN
 from policy_search.store_query import MAX_RESULT_WINDOW
 
@@ -46,6 +46,8 @@ class DocumentFields(BaseModel):
     family_id: str = Field(description="versions of one regulation share it")
     interprets: LinkedDocument | None = Field(description="for an interpretation: the policy it explains")
     interpretations: list[LinkedDocument] = Field(description="for a policy: its interpretations")
+    repealed_by: RepealingDocument | None = Field(
+        description="the later document whose text repeals this one (…《X》同时废止), and from which day")
     disclosure: dict[str, str] = Field(description="公开形式, 公开时限, 责任部门 … where the source gives them")
     source_url: str | None
     source_path: str | None

@@ -100,6 +100,32 @@ def test_a_document_page_has_every_field_the_source_gave(client):
     assert [a.text for a in page.select(".interpretations a")] == [i["title"] for i in found["interpretations"]]
 
 
+def test_a_repealed_documents_page_names_what_repealed_it(tmp_path):
+    from datetime import date
+
+    from indexer import Indexer
+    from policy_search.schema import Document
+
+    store = SQLiteStore(tmp_path / "repeals.db")
+    old = Document(id="old", title="某市旧办法", publish_date=date(2015, 1, 1), body="第一条 旧办法。")
+    new = Document(id="new", title="某市新办法", publish_date=date(2020, 1, 1), effective_date=date(2020, 3, 1),
+                   body="第一条 新办法。第二条 本办法自2020年3月1日起施行。《某市旧办法》同时废止。")
+    Indexer(store, progress=False).index_documents([old, new])
+    client = TestClient(create_app(Settings(), store=store))
+    page = _page(client, "/documents/old")
+    assert page.select_one(".badge").text == "已废止"
+    notice = page.select_one(".notice")
+    assert "已被《某市新办法》废止（自2020-03-01起）" in notice.text
+    assert notice.find("a")["href"] == "/documents/new"
+    assert client.get("/api/v1/documents/old").json()["repealed_by"] == {
+        "id": "new", "title": "某市新办法", "on": "2020-03-01"}
+    assert client.get("/api/v1/documents/old", params={"valid_on": "2020-02-29"}).json()["status"] == "in_force"
+    # the version in force of the repealed one: none, and the answer says what repealed it
+    current = client.get("/api/v1/current", params={"title": "某市旧办法"})
+    assert current.status_code == 404
+    assert "repealed on 2020-03-01 by 某市新办法 (id new)" in current.json()["error"]["message"]
+
+
 def test_a_law_page_has_an_anchor_per_article_and_its_chapters(client):
     found = client.get("/api/v1/current", params={"title": "专利法实施细则"}).json()
     page = _page(client, f"/documents/{found['id']}")

@@ -363,3 +363,64 @@ def test_a_questions_rare_words_outweigh_its_common_ones(empty_store):
     assert question.any_terms
     first = search_articles(empty_store, question).hits[0]
     assert (first.document.id, first.number) == ("dogs", "第二条")
+
+
+def _regulation(doc_id: str, title: str, published: str, body: str, **fields) -> Document:
+    day = date.fromisoformat(published)
+    fields = {"issuers": ["国务院"], "level": "行政法规", "region": "国家", "effective_date": day, **fields}
+    return Document(id=doc_id, title=title, publish_date=day, body=body, **fields)
+
+
+OLD_RULES = _regulation("old-rules", "个体经营条例", "2011-04-16", "第一条 为了保护个体经营者的合法权益，制定本条例。")
+NEW_RULES = _regulation(
+    "new-rules", "促进个体经营发展条例", "2022-10-01",
+    "第一条 为了鼓励、支持和引导个体经营健康发展，制定本条例。"
+    "第四十条 本条例自2022年11月1日起施行。2011年4月16日国务院公布的《个体经营条例》同时废止。",
+    effective_date=date(2022, 11, 1))
+
+
+@pytest.mark.parametrize("order", ["repealed_first", "repealing_first"])
+def test_a_document_a_later_one_repeals_is_repealed_from_the_day_that_one_takes_effect(empty_store, order):
+    indexer = Indexer(empty_store, progress=False)
+    for doc in ([OLD_RULES, NEW_RULES] if order == "repealed_first" else [NEW_RULES, OLD_RULES]):
+        indexer.index_documents([doc])
+    old = empty_store.get("old-rules")
+    assert old.repealed_by is not None
+    assert (old.repealed_by.id, old.repealed_by.on) == ("new-rules", date(2022, 11, 1))
+    assert ids(empty_store, "个体经营", status=["in_force"], valid_on=date(2022, 10, 31)) == ["old-rules"]
+    assert ids(empty_store, "个体经营", status=["repealed"], valid_on=date(2022, 11, 1)) == ["old-rules"]
+    assert ids(empty_store, "个体经营", current=True, valid_on=date(2023, 1, 1)) == ["new-rules"]
+    assert empty_store.get("new-rules").repealed_by is None
+
+
+def test_a_repeal_is_taken_back_when_the_repealing_text_changes_or_goes(empty_store):
+    indexer = Indexer(empty_store, progress=False)
+    indexer.index_documents([OLD_RULES, NEW_RULES])
+    assert ids(empty_store, "个体经营", current=True) == ["new-rules"]
+    indexer.index_documents([NEW_RULES.model_copy(update={"body": "第一条 为了鼓励个体经营发展，制定本条例。"})])
+    assert empty_store.get("old-rules").repealed_by is None
+    assert set(ids(empty_store, "个体经营", current=True)) == {"old-rules", "new-rules"}
+    indexer.index_documents([NEW_RULES])
+    assert ids(empty_store, "个体经营", current=True) == ["new-rules"]
+    indexer.delete(["new-rules"])
+    assert empty_store.get("old-rules").repealed_by is None
+    assert ids(empty_store, "个体经营", current=True) == ["old-rules"]
+
+
+def test_what_a_text_names_as_repealed_is_found_by_number_or_by_its_title_in_its_region(empty_store):
+    city_notice = _regulation("city-2018", "某市民政局关于规范救助工作的通知", "2018-03-01", "第一条 规范救助。",
+                              doc_number="某民规字〔2018〕11号", region="某省某市", level="规范性文件")
+    other_region = _regulation("other-city", "某市旧规定", "2015-01-01", "第一条 旧规定。", region="另一省某市")
+    same_region = _regulation("same-city", "某市旧规定", "2015-01-01", "第一条 旧规定。", region="某省某市",
+                              family_id="same-city")
+    later_namesake = _regulation("namesake-2024", "某市旧规定", "2024-01-01", "第一条 同名的新规定。",
+                                 region="某省某市", family_id="namesake")
+    repealing = _regulation(
+        "city-2021", "某市民政局关于加强救助工作的通知", "2021-05-01",
+        "本通知自2021年5月1日起施行。《关于规范救助工作的通知》（某民规字〔2018〕11号）、《某市旧规定》同时废止。",
+        region="某省某市", level="规范性文件")
+    Indexer(empty_store, progress=False).index_documents([city_notice, other_region, same_region, later_namesake, repealing])
+    repealed = {doc_id for doc_id in ids(empty_store, status=["repealed"])}
+    # by number, though the title is quoted short; by title only in its own region, and only
+    # what was published before it (a later regulation of the same name is not repealed)
+    assert repealed == {"city-2018", "same-city"}

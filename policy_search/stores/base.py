@@ -189,8 +189,9 @@ _UNFINISHED_RUN = "unfinished_run"
 _STATES_READ = 1000
 
 # Keyword fields that `Store.lookup` searches: a policy's link keys (schema.link_keys),
-# an interpretation's key of the policy it names (schema.reference_key), a number.
-LookupField = Literal["link_keys", "interprets_key", "doc_number_key"]
+# an interpretation's key of the policy it names (schema.reference_key), the keys of what a
+# document says it repeals and the id of the one that repeals it, a number.
+LookupField = Literal["link_keys", "interprets_key", "repeals_keys", "repealed_by_id", "doc_number_key"]
 
 
 class Store(abc.ABC):

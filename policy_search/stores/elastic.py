@@ -74,6 +74,8 @@ _PROPERTIES: dict[str, Any] = {
     "suggest_keys": _KEYWORD,
     "title_length": {"type": "integer"},
     "interprets_key": _KEYWORD,
+    "repeals_keys": _KEYWORD,
+    "repealed_by_id": _KEYWORD,
     "article_count": {"type": "integer"},
     # The document without its text (`_summary`), stored on its own: a search's hits and the
     # documents of found articles are read from it instead of from _source, whose parsing on
@@ -165,8 +167,8 @@ BLOCKED_RETRY_SECONDS = 30.0
 BLOCKED_RETRY_WAIT = 0.25
 # Fields kept out of _source in documents returned.
 _INTERNAL = ["title_tokens", "body_tokens", "doc_number_key", "valid_from", "superseded_on",
-             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "suggest_keys", "title_length",
-             "article_count", "summary"]
+             "repealed_on", "expired_on", "content_hash", "link_keys", "interprets_key", "repeals_keys", "repealed_by_id",
+             "suggest_keys", "title_length", "article_count", "summary"]
 # Longest routing (documents' ids, comma-separated) a search of their articles is sent with:
 # it goes in the request line, which Elasticsearch limits to 4 KB.
 ROUTING_BYTES = 2048
@@ -550,14 +552,15 @@ class ElasticsearchStore(Store):
             doc_id, fields = found["_id"], updates[found["_id"]]
             doc = Document.model_validate(found["_source"]).model_copy(update=fields)
             changed = doc.model_dump(mode="json", include=set(fields))
-            changed["superseded_on"] = stored_form(doc).validity["superseded_on"]
-            changed["summary"] = _summary(doc)
+            form = stored_form(doc)
+            validity = {name: form.validity[name] for name in ("superseded_on", "repealed_on")}
+            changed.update(validity, repealed_by_id=form.repealed_by_id, summary=_summary(doc))
             actions.append({"_op_type": "update", "_index": self.alias, "_id": doc_id, "doc": changed})
             # an article's status follows its document's
             article_actions.extend(
                 {"_op_type": "update", "_index": self.articles_alias, "_routing": doc_id,
                  "_id": _article_id(doc_id, found["_source"].get("content_hash", ""), ordinal),
-                 "doc": {"superseded_on": changed["superseded_on"]}}
+                 "doc": validity}
                 for ordinal in range(found["_source"].get("article_count", 0)))
         self._bulk(actions)
         self._bulk(article_actions)
@@ -1002,6 +1005,8 @@ def _source(record: IndexRecord) -> dict:
         suggest_keys=form.suggest_keys,
         title_length=form.title_length,
         interprets_key=form.interprets_key,
+        repeals_keys=form.repeals_keys,
+        repealed_by_id=form.repealed_by_id,
         article_count=len(record.articles),
     )
     source["summary"] = _summary(Document.model_validate({name: source[name] for name in Document.model_fields}))

@@ -27,6 +27,8 @@ class StoredForm:
     values: dict[str, list[str]]  # every stored filter field (fields.FIELDS) -> the document's values
     link_keys: list[str]  # how interpretations may name this policy
     interprets_key: str | None  # how this interpretation names its policy
+    repeals_keys: list[str]  # the link keys of what this document says it repeals
+    repealed_by_id: str | None  # the document that repeals this one (indexer.linking)
     suggest_keys: list[str]  # the prefixes suggestions complete
     title_length: int  # suggestions: shorter titles first
 
@@ -44,6 +46,8 @@ def stored_form(doc: Document) -> StoredForm:
         values={field.name: field.values_of(doc) for field in all_fields() if not field.computed},
         link_keys=link_keys(doc),
         interprets_key=reference_key(doc.interprets_ref),
+        repeals_keys=[key for key in dict.fromkeys(map(reference_key, doc.repeals_refs)) if key],
+        repealed_by_id=doc.repealed_by.id if doc.repealed_by else None,
         suggest_keys=suggest_keys(doc),
         title_length=len(doc.title),
     )

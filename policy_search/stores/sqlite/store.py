@@ -47,6 +47,7 @@ from policy_search.stores.sqlite.sql import (
     where_clause,
 )
 from policy_search.stores.sqlite.writing import (
+    VALUE_INSERT,
     delete_ids,
     document_data,
     document_row,
@@ -344,10 +345,15 @@ class SQLiteStore(Store):
                 if doc is None:
                     continue
                 doc = doc.model_copy(update=fields)
-                cursor.execute(
-                    "UPDATE documents SET superseded_on = ?, data = ? WHERE id = ?",
-                    (stored_form(doc).validity["superseded_on"], document_data(doc), doc_id),
-                )
+                form = stored_form(doc)
+                rowid = cursor.execute(
+                    "UPDATE documents SET superseded_on = ?, repealed_on = ?, data = ? WHERE id = ? RETURNING rowid",
+                    (form.validity["superseded_on"], form.validity["repealed_on"], document_data(doc), doc_id),
+                ).fetchone()[0]
+                if "repealed_by" in fields:
+                    cursor.execute("DELETE FROM document_values WHERE doc_rowid = ? AND field = 'repealed_by_id'", (rowid,))
+                    if form.repealed_by_id:
+                        cursor.execute(VALUE_INSERT, (rowid, "repealed_by_id", form.repealed_by_id))
 
     # --- reading -----------------------------------------------------------------------
 

@@ -58,6 +58,8 @@ def value_rows(form: StoredForm) -> list[tuple[str, str]]:
     values = {field.name: form.values[field.name] for field in stored_fields(multi=True)}
     values["link_keys"] = form.link_keys
     values["interprets_key"] = [form.interprets_key] if form.interprets_key else []
+    values["repeals_keys"] = form.repeals_keys
+    values["repealed_by_id"] = [form.repealed_by_id] if form.repealed_by_id else []
     values["suggest"] = form.suggest_keys
     return [(field, value) for field, items in values.items() for value in dict.fromkeys(items)]
 
