@@ -112,6 +112,27 @@ def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[
         if doc.repealed_by != link:
             updates[doc_id] = {"repealed_by": link}
     store.patch(updates)
+    # what each repealing document lists: those whose repeal it is, before or now
+    changed = {old.id for doc_id in updates if (old := docs[doc_id].repealed_by)}
+    changed |= {link.id for fields in updates.values() if (link := fields["repealed_by"])}
+    _list_repealed(store, changed | {doc_id for doc_id, doc in by_id.items() if doc.repeals or _repeal_keys(doc)})
+
+
+def _list_repealed(store: Store, repealer_ids: set[str]) -> None:
+    """Each of the documents' `repeals`: the documents that give it as `repealed_by`."""
+    if not repealer_ids:
+        return
+    store.refresh()
+    repealed = store.lookup("repealed_by_id", sorted(repealer_ids))
+    titles = {doc_id: doc.title for doc_id, doc in store.get_many(
+        {doc_id for ids in repealed.values() for doc_id in ids}, with_body=False).items()}
+    updates = {}
+    for repealer_id, doc in store.get_many(repealer_ids, with_body=False).items():
+        listed = [LinkedDocument(id=doc_id, title=titles[doc_id]) for doc_id in sorted(repealed[repealer_id])
+                  if doc_id in titles]
+        if doc.repeals != listed:
+            updates[repealer_id] = {"repeals": listed}
+    store.patch(updates)
 
 
 def _repeal_keys(doc: Document) -> list[str]:

@@ -100,7 +100,7 @@ def articles_from_spans(body: str, spans: list) -> list[Article]:
 
 # Fields the indexer derives (indexer.linking: which version supersedes which, which policy
 # an interpretation explains): what a source or a client says of them is not taken.
-DERIVED_FIELDS = frozenset({"superseded_date", "interprets", "interpretations", "repealed_by"})
+DERIVED_FIELDS = frozenset({"superseded_date", "interprets", "interpretations", "repealed_by", "repeals"})
 
 
 class Document(BaseModel):
@@ -136,6 +136,8 @@ class Document(BaseModel):
     repeals_refs: list[str] = Field(default_factory=list)
     # Derived (indexer.linking.relink_repeals): the later document whose text repeals this one.
     repealed_by: RepealingDocument | None = None
+    # Derived too: the documents this one repeals (those whose `repealed_by` it is).
+    repeals: list[LinkedDocument] = Field(default_factory=list)
     disclosure: dict[str, str] = Field(default_factory=dict)
     body: str = ""
     articles: list[Article] = Field(default_factory=list)

@@ -48,6 +48,7 @@ class DocumentFields(BaseModel):
     interpretations: list[LinkedDocument] = Field(description="for a policy: its interpretations")
     repealed_by: RepealingDocument | None = Field(
         description="the later document whose text repeals this one (…《X》同时废止), and from which day")
+    repeals: list[LinkedDocument] = Field(description="the documents this one repeals (those it gives as repealed_by)")
     disclosure: dict[str, str] = Field(description="公开形式, 公开时限, 责任部门 … where the source gives them")
     source_url: str | None
     source_path: str | None

@@ -117,6 +117,7 @@ def test_a_repealed_documents_page_names_what_repealed_it(tmp_path):
     notice = page.select_one(".notice")
     assert "已被《某市新办法》废止（自2020-03-01起）" in notice.text
     assert notice.find("a")["href"] == "/documents/new"
+    assert [a["href"] for a in _page(client, "/documents/new").select(".repeals a")] == ["/documents/old"]
     assert client.get("/api/v1/documents/old").json()["repealed_by"] == {
         "id": "new", "title": "某市新办法", "on": "2020-03-01"}
     assert client.get("/api/v1/documents/old", params={"valid_on": "2020-02-29"}).json()["status"] == "in_force"

@@ -391,6 +391,7 @@ def test_a_document_a_later_one_repeals_is_repealed_from_the_day_that_one_takes_
     assert ids(empty_store, "个体经营", status=["repealed"], valid_on=date(2022, 11, 1)) == ["old-rules"]
     assert ids(empty_store, "个体经营", current=True, valid_on=date(2023, 1, 1)) == ["new-rules"]
     assert empty_store.get("new-rules").repealed_by is None
+    assert [link.id for link in empty_store.get("new-rules").repeals] == ["old-rules"]
 
 
 def test_a_repeal_is_taken_back_when_the_repealing_text_changes_or_goes(empty_store):
@@ -399,9 +400,11 @@ def test_a_repeal_is_taken_back_when_the_repealing_text_changes_or_goes(empty_st
     assert ids(empty_store, "个体经营", current=True) == ["new-rules"]
     indexer.index_documents([NEW_RULES.model_copy(update={"body": "第一条 为了鼓励个体经营发展，制定本条例。"})])
     assert empty_store.get("old-rules").repealed_by is None
+    assert empty_store.get("new-rules").repeals == []
     assert set(ids(empty_store, "个体经营", current=True)) == {"old-rules", "new-rules"}
     indexer.index_documents([NEW_RULES])
     assert ids(empty_store, "个体经营", current=True) == ["new-rules"]
+    assert [link.id for link in empty_store.get("new-rules").repeals] == ["old-rules"]
     indexer.delete(["new-rules"])
     assert empty_store.get("old-rules").repealed_by is None
     assert ids(empty_store, "个体经营", current=True) == ["old-rules"]
@@ -424,3 +427,4 @@ def test_what_a_text_names_as_repealed_is_found_by_number_or_by_its_title_in_its
     # by number, though the title is quoted short; by title only in its own region, and only
     # what was published before it (a later regulation of the same name is not repealed)
     assert repealed == {"city-2018", "same-city"}
+    assert {link.id for link in empty_store.get("city-2021").repeals} == {"city-2018", "same-city"}
