@@ -84,10 +84,11 @@ def relink(store: Store, written: Iterable[Document]) -> None:
     store.patch(updates)
 
 
-def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[str] = ()) -> None:
+def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[Document] = ()) -> None:
     """Mark the documents that the written ones say they repeal, and the written ones that
     documents indexed before say they repeal (`Document.repealed_by`); documents that a
-    written or `removed` one repealed before are worked out again (its text may have changed).
+    written or `removed` one repealed before are worked out again (its text may have changed),
+    and a removed one leaves the `repeals` list of the document that repealed it.
 
     A document is repealed by another whose text names it (`repeals_refs`: its title or
     number) where the other is not one of its versions nor an interpretation, takes effect
@@ -98,7 +99,9 @@ def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[
     store.refresh()
     named = [key for doc in by_id.values() for key in _repeal_keys(doc)]
     targets = {doc_id for ids in store.lookup("link_keys", named).values() for doc_id in ids}
-    targets |= {doc_id for ids in store.lookup("repealed_by_id", [*by_id, *removed]).values() for doc_id in ids}
+    removed = list(removed)
+    targets |= {doc_id for ids in store.lookup("repealed_by_id", [*by_id, *(doc.id for doc in removed)]).values()
+                for doc_id in ids}
     docs = {**store.get_many(targets - by_id.keys(), with_body=False), **by_id}
     keys = {doc_id: [key for key in link_keys(doc) if not key.startswith("url:")] for doc_id, doc in docs.items()}
     naming = store.lookup("repeals_keys", [key for held in keys.values() for key in held])
@@ -115,6 +118,7 @@ def relink_repeals(store: Store, written: Iterable[Document], removed: Iterable[
     # what each repealing document lists: those whose repeal it is, before or now
     changed = {old.id for doc_id in updates if (old := docs[doc_id].repealed_by)}
     changed |= {link.id for fields in updates.values() if (link := fields["repealed_by"])}
+    changed |= {link.id for doc in removed if (link := doc.repealed_by)}
     _list_repealed(store, changed | {doc_id for doc_id, doc in by_id.items() if doc.repeals or _repeal_keys(doc)})
 
 

@@ -159,14 +159,14 @@ class Indexer:
         orphans = self.store.lookup("interprets_key", [k for d in docs.values() for k in link_keys(d)])
         policies = {d.interprets.id for d in docs.values() if d.interprets}
         survivors = [i for ids in orphans.values() for i in ids] + list(policies)
-        self.relink(self.store.get_many(survivors, with_body=False).values(), removed=docs)
+        self.relink(self.store.get_many(survivors, with_body=False).values(), removed=docs.values())
         self.store.refresh()
 
     def refresh_families(self, family_ids: Iterable[str], left: Iterable[str] = ()) -> None:
         """Recompute which version of each family supersedes which (`linking.refresh_families`)."""
         linking.refresh_families(self.store, family_ids, left)
 
-    def relink(self, written: Iterable[Document], removed: Iterable[str] = ()) -> None:
+    def relink(self, written: Iterable[Document], removed: Iterable[Document] = ()) -> None:
         """Link interpretations and policies touched by a write (`linking.relink`), and
         repealed documents to what repeals them (`linking.relink_repeals`)."""
         written = list(written)

@@ -408,6 +408,11 @@ def test_a_repeal_is_taken_back_when_the_repealing_text_changes_or_goes(empty_st
     indexer.delete(["new-rules"])
     assert empty_store.get("old-rules").repealed_by is None
     assert ids(empty_store, "个体经营", current=True) == ["old-rules"]
+    # and the repealed document deleted leaves the repealing one's list
+    indexer.index_documents([NEW_RULES])
+    assert [link.id for link in empty_store.get("new-rules").repeals] == ["old-rules"]
+    indexer.delete(["old-rules"])
+    assert empty_store.get("new-rules").repeals == []
 
 
 def test_what_a_text_names_as_repealed_is_found_by_number_or_by_its_title_in_its_region(empty_store):
